@@ -1,0 +1,1 @@
+"""What Folio knows and decides. Nothing in this package knows Slack exists."""
