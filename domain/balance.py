@@ -1,0 +1,174 @@
+"""Portfolio balance: investment and expected value by category, stage or health, and flags.
+
+Expected value = confidence × expected return. Shares are fractions to 4 places; the HHI
+(Herfindahl–Hirschman index) of investment shares runs from near 0 (spread) to 1 (all in
+one group). Flags are plain sentences and do not depend on the grouping asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Literal
+
+from domain.errors import InvalidInput
+
+STAGES = (
+    "ideation",
+    "research",
+    "development",
+    "testing",
+    "launch",
+    "growth",
+    "maturity",
+    "decline",
+    "retired",
+)
+HEALTHS = ("on track", "at risk", "off track")
+GROUPINGS = ("category", "stage", "health")
+
+CONCENTRATION_LIMIT = Decimal("0.6")
+TROUBLE_LIMIT = Decimal(1) / 3  # compared exactly as 3 × troubled > total
+
+_SHARE = Decimal("0.0001")
+_MONEY = Decimal("0.01")
+_CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of the portfolio with its totals and shares (fractions 0..1)."""
+
+    name: str
+    count: int
+    investment: Decimal
+    investment_share: Decimal
+    expected_value: Decimal
+    value_share: Decimal
+
+
+@dataclass(frozen=True)
+class BalanceReport:
+    """The portfolio grouped one way, its HHI of investment shares, and plain-language flags."""
+
+    by: str
+    groups: tuple[Group, ...]
+    hhi: Decimal
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BalanceInput:
+    """One product as the balance sees it; confidence is a fraction 0..1."""
+
+    key: str
+    category: str
+    stage: str
+    health: str
+    investment: Decimal
+    expected_return: Decimal
+    confidence: Decimal
+
+
+def _word(text: str) -> str:
+    return " ".join(text.replace("_", " ").replace("-", " ").split()).lower()
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal:
+    return part / whole if whole else Decimal(0)
+
+
+def _percent(fraction: Decimal, limit: Decimal) -> str:
+    """A fraction above `limit` as a percentage, with enough decimals to show it is above."""
+    for places in range(4):
+        shown = (fraction * 100).quantize(Decimal(1).scaleb(-places))
+        if shown > limit * 100:
+            return f"{shown} %"
+    return f"{(fraction * 100).quantize(Decimal('0.0001'))} %"
+
+
+def _grouper(by: str) -> tuple[Callable[[BalanceInput], str], Callable[[str], tuple[int, str]]]:
+    if by == "category":
+        return (lambda item: item.category.strip() or "(none)"), (lambda name: (0, name.casefold()))
+    if by == "stage":
+        return (lambda item: _word(item.stage)), (
+            lambda name: (STAGES.index(name) if name in STAGES else len(STAGES), name)
+        )
+    return (lambda item: _word(item.health)), (
+        lambda name: (HEALTHS.index(name) if name in HEALTHS else len(HEALTHS), name)
+    )
+
+
+def balance(
+    items: Sequence[BalanceInput], by: Literal["category", "stage", "health"]
+) -> BalanceReport:
+    """Group the portfolio by category, stage or health, with its HHI and warning flags."""
+    if by not in GROUPINGS:
+        raise InvalidInput(
+            f"Balance can be shown by {', '.join(GROUPINGS)}; you wrote `{by}`. "
+            "Example: `/portfolio balance by stage`."
+        )
+    if not items:
+        return BalanceReport(
+            by, (), Decimal(0), ("The portfolio is empty: add products to see its balance",)
+        )
+    with localcontext(_CONTEXT):
+        name_of, sort_key = _grouper(by)
+        members: dict[str, list[BalanceInput]] = {}
+        for item in items:
+            members.setdefault(name_of(item), []).append(item)
+        total_investment = sum((item.investment for item in items), Decimal(0))
+        total_value = sum((item.confidence * item.expected_return for item in items), Decimal(0))
+        groups: list[Group] = []
+        hhi = Decimal(0)
+        for name, group in members.items():
+            investment = sum((item.investment for item in group), Decimal(0))
+            value = sum((item.confidence * item.expected_return for item in group), Decimal(0))
+            share = _share(investment, total_investment)
+            hhi += share * share
+            groups.append(
+                Group(
+                    name=name,
+                    count=len(group),
+                    investment=investment.quantize(_MONEY),
+                    investment_share=share.quantize(_SHARE),
+                    expected_value=value.quantize(_MONEY),
+                    value_share=_share(value, total_value).quantize(_SHARE),
+                )
+            )
+        if by == "category":
+            groups.sort(key=lambda g: (g.investment.copy_negate(), sort_key(g.name)))
+        else:
+            groups.sort(key=lambda g: sort_key(g.name))
+        return BalanceReport(
+            by, tuple(groups), hhi.quantize(_SHARE), _flags(items, total_investment)
+        )
+
+
+def _flags(items: Sequence[BalanceInput], total: Decimal) -> tuple[str, ...]:
+    flags: list[str] = []
+    if total > 0:
+        by_category: dict[str, Decimal] = {}
+        for item in items:
+            name = item.category.strip() or "(none)"
+            by_category[name] = by_category.get(name, Decimal(0)) + item.investment
+        for name, investment in sorted(
+            by_category.items(), key=lambda pair: (pair[1].copy_negate(), pair[0])
+        ):
+            share = investment / total
+            if investment > CONCENTRATION_LIMIT * total:
+                flags.append(f"{_percent(share, CONCENTRATION_LIMIT)} of investment is in {name}")
+    else:
+        flags.append("No investment recorded yet: shares and concentration cannot be judged")
+    if not any(_word(item.stage) in ("ideation", "research") for item in items):
+        flags.append("No pipeline: nothing in ideation or research")
+    if total > 0:
+        troubled = sum(
+            (item.investment for item in items if _word(item.health) in ("at risk", "off track")),
+            Decimal(0),
+        )
+        if troubled * 3 > total:
+            share = troubled / total
+            flags.append(f"{_percent(share, TROUBLE_LIMIT)} of investment is at risk or off track")
+    return tuple(flags)
