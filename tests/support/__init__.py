@@ -1,0 +1,1 @@
+"""Test support: Slack's documented request shapes (signed) and Block Kit validation."""
