@@ -1,0 +1,229 @@
+"""Roadmap use cases: list a product's items, add items, update their status and scores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from domain.commands import ItemFields
+from domain.models import Objective, Product, RoadmapItem, Update
+from domain.services.common import (
+    Clock,
+    item_by_ref,
+    item_view,
+    objective_by_key,
+    product_by_key,
+    require_product_editor,
+)
+from domain.store import Store, Tenant
+from domain.views import Actor, ItemChange, RoadmapView
+
+STATUS_ORDER = {"in progress": 0, "testing": 1, "planned": 2, "idea": 3, "done": 4, "dropped": 5}
+SCORE_FIELDS = {
+    "reach": "reach",
+    "impact": "impact",
+    "confidence": "rice_confidence",
+    "effort": "effort",
+    "value": "business_value",
+    "time_criticality": "time_criticality",
+    "risk_reduction": "risk_reduction",
+    "job_size": "job_size",
+}
+
+
+def apply_item_state(
+    item: RoadmapItem,
+    *,
+    status: str | None,
+    progress: int | None,
+    blocker: str | None,
+    clears_blocker: bool,
+) -> dict[str, list[Any]]:
+    """Apply status, progress and blocker to an item; return {field: [before, after]}."""
+    changes: dict[str, list[Any]] = {}
+
+    def put(name: str, value: Any) -> None:
+        before = getattr(item, name)
+        if before != value:
+            changes[name] = [before, value]
+            setattr(item, name, value)
+
+    if status is not None:
+        put("status", status)
+        if status == "done" and progress is None:
+            progress = 100
+    if progress is not None:
+        put("progress", progress)
+    if blocker is not None:
+        put("blocker", blocker)
+    elif clears_blocker:
+        put("blocker", None)
+    return changes
+
+
+def revert_item_state(item: RoadmapItem, changes: dict[str, list[Any]]) -> None:
+    """Undo recorded changes that are still current (a later update wins)."""
+    for name, (before, after) in changes.items():
+        if getattr(item, name) == after:
+            setattr(item, name, before)
+
+
+class RoadmapService:
+    """What product managers do with roadmaps."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def roadmap(self, actor: Actor, key: str) -> RoadmapView:
+        """A product's roadmap: open items first by status, then done and dropped."""
+        with self.store.transaction(actor.team_id) as tenant:
+            product = product_by_key(tenant, key)
+            rows = list(
+                tenant.session.execute(
+                    select(RoadmapItem, Objective.key)
+                    .outerjoin(Objective, Objective.id == RoadmapItem.objective_id)
+                    .where(
+                        RoadmapItem.team_id == tenant.team_id, RoadmapItem.product_id == product.id
+                    )
+                ).all()
+            )
+            rows.sort(
+                key=lambda r: (
+                    STATUS_ORDER.get(r[0].status, 9),
+                    r[0].target_due is None,
+                    r[0].target_due,
+                    r[0].number,
+                )
+            )
+            return RoadmapView(
+                key=product.key,
+                name=product.name,
+                owner_id=product.owner_id,
+                items=tuple(item_view(product.key, item, okey) for item, okey in rows),
+                today=self.clock().date(),
+            )
+
+    def add(self, actor: Actor, key: str, fields: ItemFields) -> ItemChange:
+        """Add an item to a product's roadmap, numbered KEY-N."""
+        with self.store.transaction(actor.team_id) as tenant:
+            product = product_by_key(tenant, key)
+            require_product_editor(tenant, actor, product)
+            objective = objective_by_key(tenant, fields.objective) if fields.objective else None
+            now = self.clock()
+            item = RoadmapItem(
+                product_id=product.id,
+                number=product.next_item_number,
+                title=fields.title or "Untitled",
+                why=fields.why,
+                target_label=fields.target.label if fields.target else None,
+                target_due=fields.target.due if fields.target else None,
+                status=fields.status or "planned",
+                progress=fields.progress or 0,
+                objective_id=objective.id if objective else None,
+                created_at=now,
+                updated_at=now,
+            )
+            product.next_item_number += 1
+            tenant.add(item)
+            tenant.session.flush()
+            return ItemChange(
+                product_key=product.key,
+                item=item_view(product.key, item, fields.objective),
+                created=True,
+            )
+
+    def update(self, actor: Actor, key: str, number: int, fields: ItemFields) -> ItemChange:
+        """Update an item's status, progress, blocker, target or scoring inputs."""
+        with self.store.transaction(actor.team_id) as tenant:
+            product = product_by_key(tenant, key)
+            item = item_by_ref(tenant, product, number)
+            require_product_editor(tenant, actor, product)
+            now = self.clock()
+            changes = apply_item_state(
+                item,
+                status=fields.status,
+                progress=fields.progress,
+                blocker=fields.blocker,
+                clears_blocker=fields.clears_blocker,
+            )
+            objective_key = self._objective_key(tenant, item)
+            if fields.objective is not None:
+                objective = objective_by_key(tenant, fields.objective)
+                if item.objective_id != objective.id:
+                    changes["objective"] = [objective_key, objective.key]
+                item.objective_id = objective.id
+                objective_key = objective.key
+            for name in ("title", "why"):
+                value = getattr(fields, name)
+                if value is not None and value != getattr(item, name):
+                    changes[name] = [getattr(item, name), value]
+                    setattr(item, name, value)
+            if fields.target is not None and fields.target.label != item.target_label:
+                changes["target"] = [item.target_label, fields.target.label]
+                item.target_label = fields.target.label
+                item.target_due = fields.target.due
+            for name, column in SCORE_FIELDS.items():
+                value = getattr(fields, name)
+                if value is not None and value != getattr(item, column):
+                    changes[name] = [_text(getattr(item, column)), _text(value)]
+                    setattr(item, column, value)
+            item.updated_at = now
+            self._log(tenant, actor, product, item, fields, changes, now)
+            shown = {k: (_text(v[0]), _text(v[1])) for k, v in changes.items()}
+            if "progress" in shown:
+                shown["progress"] = tuple(f"{p}%" for p in shown["progress"])  # type: ignore[assignment]
+            return ItemChange(
+                product_key=product.key,
+                item=item_view(product.key, item, objective_key),
+                changed=tuple((k, b, a) for k, (b, a) in shown.items()),
+            )
+
+    @staticmethod
+    def _objective_key(tenant: Tenant, item: RoadmapItem) -> str | None:
+        if item.objective_id is None:
+            return None
+        objective = tenant.session.get(Objective, item.objective_id)
+        return objective.key if objective else None
+
+    @staticmethod
+    def _log(
+        tenant: Tenant,
+        actor: Actor,
+        product: Product,
+        item: RoadmapItem,
+        fields: ItemFields,
+        changes: dict[str, list[Any]],
+        now: datetime,
+    ) -> None:
+        if not changes and not fields.note:
+            return
+        words = [f"{k} {_text(v[1])}" for k, v in changes.items()]
+        if fields.note:
+            words.append(fields.note)
+        tenant.add(
+            Update(
+                product_id=product.id,
+                item_id=item.id,
+                kind="item",
+                author_id=actor.user_id,
+                text=f"{product.key}-{item.number}: " + ", ".join(words),
+                changes={"item": {k: [_json(v[0]), _json(v[1])] for k, v in changes.items()}},
+                created_at=now,
+            )
+        )
+        product.last_update_at = now
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "none"
+    return str(value)
+
+
+def _json(value: Any) -> Any:
+    if value is None or isinstance(value, (int, str, bool)):
+        return value
+    return str(value)

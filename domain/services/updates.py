@@ -1,0 +1,299 @@
+"""Updates typed in chat: record them, re-apply them on edit, retract them on delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from domain.chat_grammar import (
+    ChatUpdate,
+    FeedbackUpdate,
+    ItemUpdate,
+    MetricsUpdate,
+    ProductUpdate,
+    match_prefix,
+    parse_chat_update,
+)
+from domain.errors import FolioError, PermissionDenied
+from domain.models import Feedback, MetricSnapshot, ProcessedEvent, Product, RoadmapItem, Update
+from domain.services.common import Clock, item_by_ref, require_product_editor
+from domain.services.roadmap import apply_item_state, revert_item_state
+from domain.store import Store, Tenant
+from domain.views import Actor, ChatOutcome
+
+IGNORED = ChatOutcome(status="ignored")
+
+
+class UpdateService:
+    """Turns chat messages into dated updates of products and roadmap items."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def is_known_key(self, team_id: str, text: str) -> bool:
+        """Cheap check: does the message start with a key this workspace has?"""
+        prefix = match_prefix(text)
+        if prefix is None:
+            return False
+        with self.store.transaction(team_id) as tenant:
+            return (
+                tenant.first(
+                    tenant.select(Product).where(
+                        Product.key == prefix[0], Product.archived_at.is_(None)
+                    )
+                )
+                is not None
+            )
+
+    def record(
+        self, actor: Actor, *, channel_id: str, ts: str, text: str, event_id: str | None = None
+    ) -> ChatOutcome:
+        """Record a chat update once per Slack event; problems come back as outcomes."""
+        try:
+            with self.store.transaction(actor.team_id) as tenant:
+                if event_id is not None and self._seen(tenant, event_id):
+                    return ChatOutcome(status="duplicate")
+                return self._record(tenant, actor, channel_id, ts, text)
+        except IntegrityError:
+            return ChatOutcome(status="duplicate")
+
+    def _seen(self, tenant: Tenant, event_id: str) -> bool:
+        if tenant.session.get(ProcessedEvent, event_id) is not None:
+            return True
+        tenant.session.add(
+            ProcessedEvent(event_id=event_id, team_id=tenant.team_id, received_at=self.clock())
+        )
+        tenant.session.flush()
+        return False
+
+    def _record(
+        self, tenant: Tenant, actor: Actor, channel_id: str, ts: str, text: str
+    ) -> ChatOutcome:
+        prefix = match_prefix(text)
+        if prefix is None:
+            return IGNORED
+        product = tenant.first(
+            tenant.select(Product).where(Product.key == prefix[0], Product.archived_at.is_(None))
+        )
+        if product is None:
+            return IGNORED
+        existing = tenant.first(
+            tenant.select(Update).where(Update.channel_id == channel_id, Update.message_ts == ts)
+        )
+        if existing is not None:
+            return ChatOutcome(status="duplicate")
+        savepoint = tenant.session.begin_nested()
+        try:
+            parsed = parse_chat_update(text)
+            if parsed is None:
+                savepoint.rollback()
+                return IGNORED
+            require_product_editor(tenant, actor, product)
+            update = self._apply(tenant, actor, product, parsed, text, channel_id, ts)
+            savepoint.commit()
+        except PermissionDenied as refusal:
+            savepoint.rollback()
+            return ChatOutcome(status="problem", problem=refusal.message, who=refusal.who)
+        except FolioError as problem:
+            savepoint.rollback()
+            return ChatOutcome(status="problem", problem=problem.message)
+        return ChatOutcome(
+            status="recorded", summary=update.text, details={"update_id": str(update.id)}
+        )
+
+    def _apply(
+        self,
+        tenant: Tenant,
+        actor: Actor,
+        product: Product,
+        parsed: ChatUpdate,
+        text: str,
+        channel_id: str,
+        ts: str,
+    ) -> Update:
+        now = self.clock()
+        update = Update(
+            product_id=product.id,
+            author_id=actor.user_id,
+            text=text,
+            channel_id=channel_id,
+            message_ts=ts,
+            created_at=now,
+            changes={},
+        )
+        self._apply_parsed(tenant, product, update, parsed)
+        tenant.add(update)
+        tenant.session.flush()
+        self._attach_rows(tenant, actor, product, update, parsed)
+        product.last_update_at = now
+        return update
+
+    def _apply_parsed(
+        self, tenant: Tenant, product: Product, update: Update, parsed: ChatUpdate
+    ) -> None:
+        """Change the product or item and remember what changed, for edits and retractions."""
+        if isinstance(parsed, ItemUpdate):
+            item = item_by_ref(tenant, product, parsed.number)
+            changes = apply_item_state(
+                item,
+                status=parsed.status,
+                progress=parsed.progress,
+                blocker=parsed.blocker,
+                clears_blocker=parsed.clears_blocker,
+            )
+            item.updated_at = self.clock()
+            update.kind = "item"
+            update.item_id = item.id
+            update.changes = {"item": changes}
+        elif isinstance(parsed, ProductUpdate):
+            product_changes: dict[str, list[Any]] = {}
+            for name in ("health", "stage"):
+                value = getattr(parsed, name)
+                if value is not None and getattr(product, name) != value:
+                    product_changes[name] = [getattr(product, name), value]
+                    setattr(product, name, value)
+            update.kind = "product"
+            update.changes = {"product": product_changes}
+        elif isinstance(parsed, MetricsUpdate):
+            update.kind = "metrics"
+            update.changes = {"metrics": {n: str(v) for n, v in parsed.metrics}}
+        else:
+            update.kind = "feedback"
+
+    def _attach_rows(
+        self, tenant: Tenant, actor: Actor, product: Product, update: Update, parsed: ChatUpdate
+    ) -> None:
+        if isinstance(parsed, MetricsUpdate):
+            for name, value in parsed.metrics:
+                tenant.add(
+                    MetricSnapshot(
+                        product_id=product.id,
+                        update_id=update.id,
+                        name=name,
+                        value=value,
+                        recorded_at=update.created_at,
+                    )
+                )
+        elif isinstance(parsed, FeedbackUpdate):
+            tenant.add(
+                Feedback(
+                    product_id=product.id,
+                    update_id=update.id,
+                    author_id=actor.user_id,
+                    text=parsed.text,
+                    created_at=update.created_at,
+                )
+            )
+
+    def attach_permalink(self, team_id: str, update_id: int, permalink: str) -> None:
+        """Remember the link back to the Slack message an update came from."""
+        with self.store.transaction(team_id) as tenant:
+            update = tenant.first(tenant.select(Update).where(Update.id == update_id))
+            if update is not None:
+                update.permalink = permalink
+
+    def edit(
+        self, actor: Actor, *, channel_id: str, ts: str, text: str, event_id: str | None = None
+    ) -> ChatOutcome:
+        """Re-apply an edited message: undo what the old text did, then apply the new text."""
+        try:
+            with self.store.transaction(actor.team_id) as tenant:
+                if event_id is not None and self._seen(tenant, event_id):
+                    return ChatOutcome(status="duplicate")
+                update = tenant.first(
+                    tenant.select(Update).where(
+                        Update.channel_id == channel_id, Update.message_ts == ts
+                    )
+                )
+                if update is None:
+                    # An edit can turn an ordinary message into an update.
+                    return self._record(tenant, actor, channel_id, ts, text)
+                if update.author_id != actor.user_id:
+                    return IGNORED
+                product = tenant.session.get(Product, update.product_id)
+                assert product is not None
+                prefix = match_prefix(text)
+                if prefix is None or prefix[0] != product.key:
+                    self._undo(tenant, update)
+                    update.retracted_at = self.clock()
+                    return ChatOutcome(status="recorded", summary="retracted")
+                savepoint = tenant.session.begin_nested()
+                try:
+                    parsed = parse_chat_update(text)
+                    if parsed is None:
+                        savepoint.rollback()
+                        return IGNORED
+                    self._undo(tenant, update)
+                    self._apply_parsed(tenant, product, update, parsed)
+                    self._attach_rows(tenant, actor, product, update, parsed)
+                    savepoint.commit()
+                except FolioError as problem:
+                    savepoint.rollback()
+                    return ChatOutcome(status="problem", problem=problem.message)
+                update.text = text
+                update.edited_at = self.clock()
+                update.retracted_at = None
+                return ChatOutcome(
+                    status="recorded", summary=text, details={"update_id": str(update.id)}
+                )
+        except IntegrityError:
+            return ChatOutcome(status="duplicate")
+
+    def retract(
+        self, team_id: str, *, channel_id: str, ts: str, event_id: str | None = None
+    ) -> ChatOutcome:
+        """A deleted message retracts its update: changes still current are undone."""
+        try:
+            with self.store.transaction(team_id) as tenant:
+                if event_id is not None and self._seen(tenant, event_id):
+                    return ChatOutcome(status="duplicate")
+                update = tenant.first(
+                    tenant.select(Update).where(
+                        Update.channel_id == channel_id,
+                        Update.message_ts == ts,
+                        Update.retracted_at.is_(None),
+                    )
+                )
+                if update is None:
+                    return IGNORED
+                self._undo(tenant, update)
+                update.retracted_at = self.clock()
+                return ChatOutcome(status="recorded", summary="retracted")
+        except IntegrityError:
+            return ChatOutcome(status="duplicate")
+
+    def _undo(self, tenant: Tenant, update: Update) -> None:
+        changes = update.changes or {}
+        if "item" in changes and update.item_id is not None:
+            item = tenant.session.get(RoadmapItem, update.item_id)
+            if item is not None:
+                revert_item_state(item, changes["item"])
+        if "product" in changes:
+            product = tenant.session.get(Product, update.product_id)
+            if product is not None:
+                for name, (before, after) in changes["product"].items():
+                    if getattr(product, name) == after:
+                        setattr(product, name, before)
+        for model in (MetricSnapshot, Feedback):
+            tenant.session.execute(
+                delete(model).where(model.team_id == tenant.team_id, model.update_id == update.id)
+            )
+        update.changes = {}
+
+
+def last_updates(tenant: Tenant, product_id: int, since: datetime) -> list[Update]:
+    """Updates of a product since an instant (for digests)."""
+    return list(
+        tenant.session.scalars(
+            select(Update).where(
+                Update.team_id == tenant.team_id,
+                Update.product_id == product_id,
+                Update.created_at >= since,
+                Update.retracted_at.is_(None),
+            )
+        )
+    )
