@@ -1,0 +1,131 @@
+"""Rendered mrkdwn to Block Kit, within Slack's limits (50 blocks, 3,000 characters a section)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_BLOCKS = 50
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+FALLBACK_LIMIT = 3000
+CONTEXT_LIMIT = 2000
+SECTION_BUDGET = 2900  # room for an "… and N more" line
+
+
+@dataclass
+class Message:
+    """A message being assembled: blocks plus the plain-text fallback."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def payload(self, **extra: Any) -> dict[str, Any]:
+        """The chat.postMessage / respond() keyword arguments."""
+        return {"text": self.text, "blocks": self.blocks, **extra}
+
+
+def plain(text: str, limit: int) -> str:
+    """Cut text to a limit with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def header(title: str) -> dict[str, Any]:
+    """A header block (plain text, at most 150 characters)."""
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": plain(title, HEADER_LIMIT), "emoji": True},
+    }
+
+
+def section(text: str) -> dict[str, Any]:
+    """A mrkdwn section (cut to 3,000 characters)."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": plain(text, SECTION_LIMIT)}}
+
+
+def fields_section(pairs: Sequence[str]) -> dict[str, Any]:
+    """A section of up to 10 mrkdwn fields."""
+    return {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": plain(p, 2000)} for p in pairs[:10]],
+    }
+
+
+def context(text: str) -> dict[str, Any]:
+    """A small grey line of mrkdwn."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": plain(text, CONTEXT_LIMIT)}]}
+
+
+def divider() -> dict[str, Any]:
+    """A horizontal rule."""
+    return {"type": "divider"}
+
+
+def image(url: str, alt: str, title: str | None = None) -> dict[str, Any]:
+    """An image block."""
+    block: dict[str, Any] = {"type": "image", "image_url": url, "alt_text": plain(alt, 2000)}
+    if title:
+        block["title"] = {"type": "plain_text", "text": plain(title, 2000)}
+    return block
+
+
+def build(
+    *,
+    fallback: str,
+    title: str | None = None,
+    body: Sequence[str] = (),
+    lines: Sequence[str] = (),
+    more: str = "more",
+    footer: str | None = None,
+    fields: Sequence[str] = (),
+    after: Sequence[str] = (),
+) -> Message:
+    """Assemble a message: header, body sections, a long list packed into sections, footer.
+
+    A list that does not fit in the message ends with "… and N more" instead of failing.
+    """
+    blocks: list[dict[str, Any]] = []
+    if title:
+        blocks.append(header(title))
+    for text in body:
+        if text.strip():
+            blocks.append(section(text))
+    if fields:
+        for start in range(0, len(fields), 10):
+            blocks.append(fields_section(fields[start : start + 10]))
+    reserved = len(after) + (1 if footer else 0) + 1
+    blocks.extend(pack_lines(lines, room=MAX_BLOCKS - len(blocks) - reserved, more=more))
+    for text in after:
+        if text.strip():
+            blocks.append(section(text))
+    if footer:
+        blocks.append(context(footer))
+    return Message(text=plain(fallback, FALLBACK_LIMIT), blocks=blocks[:MAX_BLOCKS])
+
+
+def pack_lines(lines: Sequence[str], *, room: int, more: str) -> list[dict[str, Any]]:
+    """Pack lines into as few sections as fit; say how many did not."""
+    blocks: list[dict[str, Any]] = []
+    chunk: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        line = plain(line, SECTION_BUDGET)
+        if chunk and size + len(line) + 1 > SECTION_BUDGET:
+            if len(blocks) + 1 >= room:
+                left = len(lines) - index
+                chunk.append(f"_… and {left:,} {more}_")
+                blocks.append(section("\n".join(chunk)))
+                return blocks
+            blocks.append(section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
+def error(message: str) -> Message:
+    """A short ephemeral error."""
+    return Message(text=plain(message, FALLBACK_LIMIT), blocks=[section(message)])
