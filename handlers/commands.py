@@ -278,6 +278,8 @@ def answer_command(
 
 def register(app: App, services: Services, directory: Directory) -> None:
     """Route /portfolio and /roadmap to their subcommands."""
+    # These modules add their subcommands to PORTFOLIO and ROADMAP when imported.
+    from handlers import analytics, digests  # noqa: F401
     for commands in (PORTFOLIO, ROADMAP):
         app.command(commands.name)(
             partial(answer_command, commands=commands, services=services, directory=directory)

@@ -80,6 +80,9 @@ def ranking(view: RankingView) -> Message:
             )
             line += f"\n      _{escape(parts)}_"
         lines.append(line)
+    hidden = min(view.top or view.total, view.total) - len(view.rows)
+    if hidden > 0:
+        lines.append(f"_… and {hidden:,} more products: ask for `top N` or a `category`._")
     first = view.rows[0]
     fallback = (
         f"{label} ranking of {view.portfolio}: 1. {first.key} ({measure_value(view, first.value)})"

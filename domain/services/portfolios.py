@@ -58,6 +58,7 @@ OPEN_STATUSES = ("idea", "planned", "in progress", "testing")
 MONEY_METRICS = frozenset({"revenue", "arr", "mrr", "cost", "costs", "profit"})
 CARD_ITEMS = 8
 CARD_UPDATES = 5
+DISPLAY_LIMIT = 100  # rows a ranking message shows; the rest is counted
 
 
 class PortfolioService:
@@ -515,7 +516,7 @@ class PortfolioService:
                 measure,
                 discount_rate=portfolio.discount_rate,
                 weights=weights,
-                top=request.top,
+                top=min(request.top or DISPLAY_LIMIT, DISPLAY_LIMIT),
                 category=request.category,
             )
             chosen = [

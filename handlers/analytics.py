@@ -1,0 +1,1 @@
+"""Analytics subcommands: measures, objectives, weights, allocation, balance, charts, export."""

@@ -1,0 +1,1 @@
+"""Digest subcommands and scheduled jobs: subscriptions, postings, reminders."""
