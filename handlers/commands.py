@@ -13,7 +13,14 @@ from slack_sdk import WebClient
 
 from domain import commands as parse
 from domain.errors import FolioError, InvalidInput
-from domain.grammar import CommandText, check_fields, did_you_mean, parse_key, split_command
+from domain.grammar import (
+    CommandText,
+    check_fields,
+    did_you_mean,
+    parse_item_ref,
+    parse_key,
+    split_command,
+)
 from domain.services import Services
 from domain.views import Actor
 from handlers import messages
@@ -186,7 +193,8 @@ def show_roadmap(req: Request) -> Reply:
         hint = did_you_mean(words[0].lower(), list(ROADMAP.subcommands)) if words else None
         suggestion = f" Did you mean `/roadmap {hint}`?" if hint else ""
         raise InvalidInput(f"Name one product, e.g. `/roadmap CHK`.{suggestion}")
-    key = parse_key(words[0])
+    word = words[0]
+    key = parse_item_ref(word)[0] if "-" in word else parse_key(word)  # /roadmap CHK-3 too
     return Reply(messages.roadmap(req.services.roadmap.roadmap(req.actor, key)))
 
 
@@ -280,6 +288,7 @@ def register(app: App, services: Services, directory: Directory) -> None:
     """Route /portfolio and /roadmap to their subcommands."""
     # These modules add their subcommands to PORTFOLIO and ROADMAP when imported.
     from handlers import analytics, digests  # noqa: F401
+
     for commands in (PORTFOLIO, ROADMAP):
         app.command(commands.name)(
             partial(answer_command, commands=commands, services=services, directory=directory)

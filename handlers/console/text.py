@@ -33,6 +33,54 @@ _EMPHASIS = [
 ]
 
 
+EMOJI = {
+    "large_green_circle": "🟢",
+    "large_yellow_circle": "🟡",
+    "red_circle": "🔴",
+    "white_circle": "⚪",
+    "bulb": "💡",
+    "spiral_calendar_pad": "🗓",
+    "hammer_and_wrench": "🛠",
+    "test_tube": "🧪",
+    "white_check_mark": "✅",
+    "wastebasket": "🗑",
+    "no_entry": "⛔",
+    "warning": "⚠️",
+    "tada": "🎉",
+    "link": "🔗",
+    "file_cabinet": "🗄",
+    "small_blue_diamond": "🔹",
+    "chart_with_upwards_trend": "📈",
+    "chart_with_downwards_trend": "📉",
+    "bar_chart": "📊",
+    "calendar": "📅",
+    "alarm_clock": "⏰",
+    "bell": "🔔",
+    "mag": "🔍",
+    "star": "⭐",
+    "arrow_up": "⬆",
+    "arrow_down": "⬇",
+    "new": "🆕",
+    "memo": "📝",
+    "moneybag": "💰",
+    "hourglass_flowing_sand": "⏳",
+    "rotating_light": "🚨",
+    "scales": "⚖",
+    "dart": "🎯",
+    "wave": "👋",
+    "sparkles": "✨",
+    "construction": "🚧",
+    "zzz": "💤",
+    "pushpin": "📌",
+}
+_EMOJI = re.compile(r":([a-z0-9_+-]+):")
+
+
+def emojize(text: str) -> str:
+    """Known Slack emoji shortcodes as the characters a terminal can show."""
+    return _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+
+
 def _style(text: str, codes: tuple[str, str], color: bool) -> str:
     return f"{codes[0]}{text}{codes[1]}" if color and text else text
 
@@ -83,7 +131,7 @@ def _format_plain(
     if color:
         for pattern, codes in _EMPHASIS:
             held = pattern.sub(f"{codes[0]}\\1{codes[1]}", held)
-    restored = _PLACEHOLDER.sub(lambda m: tokens[int(m.group(1))], held)
+    restored = _PLACEHOLDER.sub(lambda m: tokens[int(m.group(1))], emojize(held))
     return unescape(restored)
 
 

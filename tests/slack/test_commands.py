@@ -135,3 +135,10 @@ def test_grant_then_granted_user_can_add(ready: SlackDriver) -> None:
 def test_every_answer_is_valid_block_kit(ready: SlackDriver) -> None:
     for text in ("help", "list", "rank risk", "show PAY", "rank roi top 1"):
         ready.command(text)  # command() validates each answer against the schema
+
+
+def test_users_info_is_cached_per_person(ready: SlackDriver) -> None:
+    for _ in range(3):
+        ready.command("list", user="U0BOB")
+    bob_lookups = [c for c in ready.fake.calls_to("users.info") if c.params.get("user") == "U0BOB"]
+    assert len(bob_lookups) == 1

@@ -243,3 +243,10 @@ def test_in_channel_response_looks_like_a_message_and_ephemeral_like_a_whisper()
 
 def test_visible_width_ignores_ansi() -> None:
     assert visible_width(colored("*abc*")) == 3
+
+
+def test_known_emoji_shortcodes_become_characters_and_times_stay() -> None:
+    from handlers.console.text import emojize
+
+    assert emojize(":large_green_circle: on track at 09:00") == "🟢 on track at 09:00"
+    assert emojize(":not_an_emoji_we_know:") == ":not_an_emoji_we_know:"
