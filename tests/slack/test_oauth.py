@@ -24,8 +24,13 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def oauth_app(database: Database, fake_slack: FakeSlack, clock: Clock) -> Iterator[object]:
-    settings = Settings(signing_secret=SIGNING_SECRET, client_id="1.2", client_secret="shh",
-                        api_url=fake_slack.base_url, database_url=database.url)
+    settings = Settings(
+        signing_secret=SIGNING_SECRET,
+        client_id="1.2",
+        client_secret="shh",
+        api_url=fake_slack.base_url,
+        database_url=database.url,
+    )
     folio = create_app(settings, clock=clock, executor=TrackingExecutor())
     yield folio
     folio.executor.drain()  # type: ignore[attr-defined]
@@ -44,11 +49,25 @@ def test_installed_workspace_is_authorized_with_its_own_token(
     oauth_app: object, fake_slack: FakeSlack
 ) -> None:
     store = oauth_app.app.installation_store  # type: ignore[attr-defined]
-    store.save(Installation(app_id="A0FOLIO", team_id="T0TEST", user_id="U0ALICE",
-                            bot_token="xoxb-installed", bot_id="B1", bot_user_id="UFOLIOBOT"))
+    store.save(
+        Installation(
+            app_id="A0FOLIO",
+            team_id="T0TEST",
+            user_id="U0ALICE",
+            bot_token="xoxb-installed",
+            bot_id="B1",
+            bot_user_id="UFOLIOBOT",
+        )
+    )
     client = create_wsgi_app(oauth_app).test_client()  # type: ignore[arg-type]
-    body = slash_command_body("/portfolio", "help", team_id="T0TEST", user_id="U0ALICE",
-                              channel_id="C0GENERAL", response_url=fake_slack.new_response_url())
+    body = slash_command_body(
+        "/portfolio",
+        "help",
+        team_id="T0TEST",
+        user_id="U0ALICE",
+        channel_id="C0GENERAL",
+        response_url=fake_slack.new_response_url(),
+    )
     assert client.post("/slack/events", data=body, headers=sign(body)).status_code == 200
     assert fake_slack.wait_for(lambda f: any(p.kind == "response" for p in f.posts), timeout=10)
     tokens = {c.token for c in fake_slack.calls if c.method.startswith(("users.", "auth."))}
@@ -59,8 +78,14 @@ def test_installed_workspace_is_authorized_with_its_own_token(
 
 def test_unknown_workspace_is_not_served(oauth_app: object, fake_slack: FakeSlack) -> None:
     client = create_wsgi_app(oauth_app).test_client()  # type: ignore[arg-type]
-    body = slash_command_body("/portfolio", "help", team_id="T0NOBODY", user_id="U0ALICE",
-                              channel_id="C0GENERAL", response_url=fake_slack.new_response_url())
+    body = slash_command_body(
+        "/portfolio",
+        "help",
+        team_id="T0NOBODY",
+        user_id="U0ALICE",
+        channel_id="C0GENERAL",
+        response_url=fake_slack.new_response_url(),
+    )
     response = client.post("/slack/events", data=body, headers=sign(body))
     oauth_app.executor.drain()  # type: ignore[attr-defined]
     assert response.status_code in (200, 401)
