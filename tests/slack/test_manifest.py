@@ -67,3 +67,12 @@ def test_bot_hears_channel_messages_and_interactivity_is_on(manifest: dict[str, 
     assert settings["org_deploy_enabled"] is False
     assert manifest["display_information"]["name"] == "Folio"
     assert manifest["features"]["bot_user"]["display_name"] == "Folio"
+
+
+def test_manifest_scopes_are_the_ones_folio_asks_for_when_installed() -> None:
+    import yaml
+
+    from bot import BOT_SCOPES
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
