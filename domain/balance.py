@@ -12,20 +12,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Literal
 
+from domain.chat_grammar import HEALTHS, STAGES
 from domain.errors import InvalidInput
 
-STAGES = (
-    "ideation",
-    "research",
-    "development",
-    "testing",
-    "launch",
-    "growth",
-    "maturity",
-    "decline",
-    "retired",
-)
-HEALTHS = ("on track", "at risk", "off track")
 GROUPINGS = ("category", "stage", "health")
 
 CONCENTRATION_LIMIT = Decimal("0.6")
