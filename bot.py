@@ -33,6 +33,7 @@ from domain.services.common import system_clock
 from domain.store import Store, make_engine
 from handlers import chat, commands, errors
 from handlers.directory import Directory
+from handlers.scheduler import DigestJobs, DigestScheduler, workspace_clients
 
 ROOT = Path(__file__).resolve().parent
 SLACK_API_URL = "https://slack.com/api/"
@@ -68,6 +69,7 @@ class Settings:
     timezone: str = "UTC"
     log_level: str = "INFO"
     workers: int = 2
+    digest_poll_seconds: float = 30.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -93,6 +95,7 @@ class Settings:
             timezone=env.get("FOLIO_TIMEZONE") or "UTC",
             log_level=env.get("FOLIO_LOG_LEVEL") or "INFO",
             workers=int(env.get("WEB_CONCURRENCY") or 2),
+            digest_poll_seconds=float(env.get("FOLIO_DIGEST_POLL_SECONDS") or 30),
         )
 
     def mode(self) -> str:
@@ -135,6 +138,7 @@ class Folio:
     store: Store
     directory: Directory
     executor: ThreadPoolExecutor
+    scheduler: DigestScheduler
 
 
 def migrate(database_url: str) -> None:
@@ -158,7 +162,7 @@ def create_app(
     """Build the Bolt app with its services (the application factory)."""
     engine = make_engine(settings.database_url)
     store = Store(engine)
-    services = build_services(store, clock)
+    services = build_services(store, clock, timezone=settings.timezone)
     directory = Directory()
     client = slack_client(settings.bot_token, settings.api_url)
     executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="folio-listener")
@@ -175,6 +179,14 @@ def create_app(
     commands.register(app, services, directory)
     chat.register(app, services, directory)
     errors.register(app)
+    clients = workspace_clients(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        installation_store=app.installation_store if not settings.bot_token else None,
+    )
+    scheduler = DigestScheduler(
+        DigestJobs(services, clients), interval_seconds=settings.digest_poll_seconds
+    )
     return Folio(
         settings=settings,
         app=app,
@@ -182,6 +194,7 @@ def create_app(
         store=store,
         directory=directory,
         executor=executor,
+        scheduler=scheduler,
     )
 
 
@@ -249,6 +262,7 @@ def run_http(settings: Settings) -> None:
 
         def load(self) -> Any:
             folio = create_app(settings)
+            folio.scheduler.start()  # in every worker: the database claims keep posts single
             return create_wsgi_app(folio)
 
     Server().run()
@@ -259,6 +273,7 @@ def run_socket(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     folio = create_app(settings)
+    folio.scheduler.start()
     assert settings.app_token is not None
     handler = SocketModeHandler(
         folio.app, settings.app_token, web_client=slack_client(settings.app_token, settings.api_url)

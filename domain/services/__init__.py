@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.services.common import Clock, system_clock
+from domain.services.digests import DigestService
 from domain.services.portfolios import PortfolioService
 from domain.services.roadmap import RoadmapService
 from domain.services.updates import UpdateService
@@ -20,9 +21,10 @@ class Services:
     portfolios: PortfolioService
     roadmap: RoadmapService
     updates: UpdateService
+    digests: DigestService
 
 
-def build_services(store: Store, clock: Clock = system_clock) -> Services:
+def build_services(store: Store, clock: Clock = system_clock, *, timezone: str = "UTC") -> Services:
     """Wire the use cases to a store and a clock."""
     return Services(
         store=store,
@@ -30,4 +32,5 @@ def build_services(store: Store, clock: Clock = system_clock) -> Services:
         portfolios=PortfolioService(store, clock),
         roadmap=RoadmapService(store, clock),
         updates=UpdateService(store, clock),
+        digests=DigestService(store, clock, default_timezone=timezone),
     )

@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from slack_bolt.request import BoltRequest
 
@@ -49,7 +50,31 @@ Type as you would in Slack:
   :user bob        be someone else (alice is a portfolio manager; bob and dan own products)
   :channel roadmap move to another channel
   :edit TEXT       edit your last message here      :delete   delete it
+  :clock           the simulated time; :clock +3d (or +2h, +1w), :clock 2027-03-29 09:00
+                   moves it forward and posts the digests and reminders due on the way
   :users  :channels  :help  :quit"""
+
+
+CLOCK_STEP = re.compile(r"^\+(\d+)\s*([mhdw])$")
+CLOCK_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_CLOCK_STOPS = 400
+
+
+class SimClock:
+    """The console's simulated time: starts at the real time and moves only when asked."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, moment: datetime) -> None:
+        """Move to an instant (timezone-aware)."""
+        with self._lock:
+            self._now = moment.astimezone(UTC)
 
 
 @dataclass
@@ -64,8 +89,17 @@ class ConsoleState:
 class Console:
     """Turns typed lines into signed Slack requests and prints what the bot answers."""
 
-    def __init__(self, folio: Any, fake: FakeSlack, secret: str, out: TextIO, color: bool) -> None:
+    def __init__(
+        self,
+        folio: Any,
+        fake: FakeSlack,
+        secret: str,
+        out: TextIO,
+        color: bool,
+        clock: SimClock | None = None,
+    ) -> None:
         self.folio = folio
+        self.clock = clock
         self.fake = fake
         self.secret = secret
         self.out = out
@@ -141,9 +175,75 @@ class Console:
             self.edit(rest)
         elif verb == "delete":
             self.delete()
+        elif verb == "clock":
+            self.move_clock(rest)
         else:
             self.say(f"Unknown console command `:{verb}`. Type :help.")
         return True
+
+    def move_clock(self, text: str) -> None:
+        """`:clock` shows the simulated time; `:clock +3d` or `:clock 2027-03-29 09:00` moves it.
+
+        Moving stops at every digest and reminder due on the way and runs the scheduler's job
+        there, so a week of digests posts in order, each at its own time.
+        """
+        if self.clock is None:
+            self.say("This console runs on the real clock.")
+            return
+        zone = ZoneInfo(self.state.user.tz)
+        if not text:
+            self.say(self.clock_text())
+            return
+        now = self.clock()
+        target = self.parse_clock(text, now, zone)
+        if target is None:
+            return
+        if target < now:
+            self.say("The clock only moves forward; give a later time or `+1d`.")
+            return
+        digests = self.folio.services.digests
+        jobs = self.folio.scheduler.jobs
+        stops = 0
+        while stops < MAX_CLOCK_STOPS:
+            moment = digests.next_event_after(self.clock())
+            if moment is None or moment > target:
+                break
+            self.clock.set(moment)
+            jobs.run_once()
+            stops += 1
+        if stops == MAX_CLOCK_STOPS:
+            self.say(f"(Stopped after {MAX_CLOCK_STOPS} scheduled posts.)")
+        else:
+            self.clock.set(target)
+            jobs.run_once()
+        self.say(self.clock_text())
+
+    def clock_text(self) -> str:
+        """The simulated time in the current person's zone and in UTC."""
+        assert self.clock is not None
+        now = self.clock()
+        local = now.astimezone(ZoneInfo(self.state.user.tz))
+        return (
+            f"  (simulated time: {local:%a %d %b %Y, %H:%M} {self.state.user.tz} · {now:%H:%M} UTC)"
+        )
+
+    def parse_clock(self, text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
+        """`+3d`, `+2h`, `+30m`, `+1w`, or a local `YYYY-MM-DD HH:MM` (the person's zone)."""
+        step = CLOCK_STEP.match(text.replace(" ", ""))
+        if step:
+            return now + timedelta(**{CLOCK_UNITS[step.group(2)]: int(step.group(1))})
+        try:
+            local = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            try:
+                local = datetime.strptime(text.strip(), "%Y-%m-%d")
+            except ValueError:
+                self.say(
+                    f"`{text}` isn't a time I can move to. Write `:clock +3d` (m, h, d or w) or "
+                    "`:clock 2027-03-29 09:00` (your time zone)."
+                )
+                return None
+        return local.replace(tzinfo=zone).astimezone(UTC)
 
     def slash_command(self, line: str) -> None:
         """Send a slash command the way Slack does (form-encoded, signed)."""
@@ -355,11 +455,13 @@ def run_console(
         client_secret=None,
         api_url=fake.base_url,
     )
-    folio = create_app(console_settings, process_before_response=True)
+    clock = SimClock(datetime.now(UTC).replace(second=0, microsecond=0))
+    folio = create_app(console_settings, process_before_response=True, clock=clock)
     people = DemoPeople(alice="U0ALICE", bob="U0BOB", dan="U0DAN", carol="U0CAROL")
-    seeded = seed_demo(folio.store, TEAM_ID, people, datetime.now(UTC))
-    console = Console(folio, fake, secret, stdout, color)
+    seeded = seed_demo(folio.store, TEAM_ID, people, clock())
+    console = Console(folio, fake, secret, stdout, color, clock=clock)
     holder["console"] = console
+    folio.scheduler.start()
     if interactive:
         console.say(
             "Folio console — you are alice (a portfolio manager) in #general."
@@ -390,5 +492,6 @@ def run_console(
     except KeyboardInterrupt:
         console.say("")
     finally:
+        folio.scheduler.shutdown()
         fake.stop()
     return 0

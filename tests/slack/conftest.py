@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -179,7 +179,10 @@ class TrackingExecutor(ThreadPoolExecutor):
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack(team_id=TEAM, users=USERS, channels=CHANNELS, token="xoxb-test") as fake:
+    # Fresh copies: a test may remove the bot from a channel or archive it.
+    users = [replace(u) for u in USERS]
+    channels = [replace(c) for c in CHANNELS]
+    with FakeSlack(team_id=TEAM, users=users, channels=channels, token="xoxb-test") as fake:
         yield fake
 
 

@@ -1,0 +1,344 @@
+"""The digest scheduler: one APScheduler interval job that asks the database what is due.
+
+Why one polling job instead of one APScheduler job per subscription: subscriptions live in the
+database and may be added, changed or removed by any replica (or gunicorn worker), so jobs
+that mirror them would need a restart or a cross-process signal. Polling every
+``interval_seconds`` (30 s by default) follows the subscriptions without either, and the
+exactly-once guarantee comes from the claims in the database, not from the scheduler: several
+schedulers on one database post each digest once.
+
+Each tick: claim what is due (``DigestService.claim_due``), send it with handlers.delivery,
+mark each posting as it settles, keep the claims fresh with a heartbeat while sending, then
+send the owners' reminders.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from domain.services import Services
+from domain.services.digests import ClaimedPosting
+from handlers.digests import send_postings, send_reminders
+
+log = logging.getLogger("folio.scheduler")
+
+POLL_SECONDS = 30.0
+JOB_ID = "folio-digests"
+Sleep = Callable[[float], None]
+ClientFor = Callable[[str], WebClient | None]
+
+
+# ---------------------------------------------------------------------------------------------
+# A WebClient whose retries honour Retry-After and wait through an injectable sleep
+
+
+class _RetryAfter(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler: wait exactly what Retry-After says (1 s if it says nothing)."""
+
+    def __init__(self, max_retry_count: int, sleep: Sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("429 without a response")
+        state.next_attempt_requested = True
+        wait = 1.0
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after" and values:
+                try:
+                    wait = max(0.0, float(values[0]))
+                except ValueError:
+                    wait = 1.0
+        self.sleep(wait)
+        state.increment_current_attempt()
+
+
+class _ServerError(ServerErrorRetryHandler):
+    """slack_sdk's 500/503 handler with backoff, waiting through an injectable sleep."""
+
+    def __init__(self, max_retry_count: int, sleep: Sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        self.sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
+class _ConnectionError(ConnectionErrorRetryHandler):
+    """slack_sdk's connection-error handler with backoff, waiting through an injectable sleep."""
+
+    def __init__(self, max_retry_count: int, sleep: Sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        self.sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
+def digest_client(
+    token: str | None, base_url: str, *, sleep: Sleep = time.sleep, max_retries: int = 5
+) -> WebClient:
+    """A WebClient for digests: retries 429 after Retry-After, 500/503 and connection errors."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            _RetryAfter(max_retries, sleep),
+            _ServerError(max_retries, sleep),
+            _ConnectionError(max_retries, sleep),
+        ],
+    )
+
+
+def workspace_clients(
+    *,
+    token: str | None,
+    base_url: str,
+    installation_store: Any | None = None,
+    sleep: Sleep = time.sleep,
+) -> ClientFor:
+    """Each workspace's client: the one bot token, or the bot token its installation stored."""
+    shared = digest_client(token, base_url, sleep=sleep) if token else None
+    cache: dict[str, WebClient] = {}
+    lock = threading.Lock()
+
+    def client_for(team_id: str) -> WebClient | None:
+        if shared is not None:
+            return shared
+        if installation_store is None:
+            return None
+        bot = installation_store.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            return None
+        with lock:
+            client = cache.get(team_id)
+            if client is None or client.token != bot.bot_token:
+                client = digest_client(bot.bot_token, base_url, sleep=sleep)
+                cache[team_id] = client
+            return client
+
+    return client_for
+
+
+# ---------------------------------------------------------------------------------------------
+# The job
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one tick did."""
+
+    claimed: int
+    sent: int
+    failed: int
+    paused: int
+    reminders: int
+
+
+class DigestJobs:
+    """The scheduler's job function: post what is due exactly once, then the reminders."""
+
+    def __init__(
+        self,
+        services: Services,
+        clients: ClientFor,
+        *,
+        charts: bool = True,
+        per_channel_interval: float = 1.0,
+        workspace_rate: float | None = None,
+        workers: int = 8,
+        heartbeat_seconds: float | None = None,
+        runner: str | None = None,
+    ) -> None:
+        self.services = services
+        self.clients = clients
+        self.charts = charts
+        self.per_channel_interval = per_channel_interval
+        self.workspace_rate = workspace_rate
+        self.workers = workers
+        timeout = services.digests.claim_timeout.total_seconds()
+        self.heartbeat_seconds = heartbeat_seconds or max(1.0, timeout / 3)
+        self.runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lock = threading.Lock()
+
+    def run_once(self) -> TickReport:
+        """One tick: claim, send and mark what is due now; then claim and send reminders."""
+        with self._lock:
+            now = self.services.clock()
+            postings = self.services.digests.claim_due(now, self.runner)
+            sent = failed = paused = 0
+            for team_id, batch in _by_team(postings).items():
+                client = self.clients(team_id)
+                if client is None:
+                    self._no_client(team_id, batch)
+                    failed += len(batch)
+                    continue
+                with self._heartbeat([p.posting_id for p in batch]):
+                    result = send_postings(
+                        client,
+                        self.services,
+                        batch,
+                        charts=self.charts,
+                        per_channel_interval=self.per_channel_interval,
+                        workspace_rate=self.workspace_rate,
+                        workers=self.workers,
+                    )
+                sent += result.sent
+                failed += len(result.outcomes) - result.sent
+                paused += len(result.notices)
+            reminders = 0
+            dms = self.services.digests.claim_reminders(now)
+            for team_id, team_dms in _by_team(dms).items():
+                client = self.clients(team_id)
+                if client is None:
+                    for dm in team_dms:
+                        self.services.digests.reminders_done(dm, ok=False, now=now)
+                    continue
+                reminders += send_reminders(client, self.services, team_dms)
+            report = TickReport(len(postings), sent, failed, paused, reminders)
+            if postings or dms:
+                log.info(
+                    "digest tick runner=%s claimed=%s sent=%s failed=%s paused=%s reminders=%s",
+                    self.runner,
+                    report.claimed,
+                    report.sent,
+                    report.failed,
+                    report.paused,
+                    report.reminders,
+                )
+            return report
+
+    def _no_client(self, team_id: str, batch: Sequence[ClaimedPosting]) -> None:
+        log.warning("digest: no bot token for team=%s; %s postings wait", team_id, len(batch))
+        for posting in batch:
+            self.services.digests.record_outcome(
+                posting, ok=False, ts=None, error="not_authed", now=self.services.clock()
+            )
+
+    @contextmanager
+    def _heartbeat(self, posting_ids: list[int]) -> Iterator[None]:
+        """Keep this runner's claims fresh while it sends, so no other runner takes them over."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.heartbeat_seconds):
+                try:
+                    self.services.digests.renew_claims(
+                        self.runner, posting_ids, self.services.clock()
+                    )
+                except Exception:
+                    log.exception("digest heartbeat failed runner=%s", self.runner)
+
+        thread = threading.Thread(target=beat, name="digest-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+
+def _by_team(items: Sequence[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for item in items:
+        grouped[item.team_id].append(item)
+    return grouped
+
+
+# ---------------------------------------------------------------------------------------------
+# The APScheduler wiring
+
+
+class DigestScheduler:
+    """APScheduler 3's BackgroundScheduler running DigestJobs.run_once every interval."""
+
+    def __init__(self, jobs: DigestJobs, *, interval_seconds: float = POLL_SECONDS) -> None:
+        self.jobs = jobs
+        self.interval_seconds = interval_seconds
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": max(1, int(interval_seconds)),
+            },
+        )
+        self.scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=interval_seconds, timezone=UTC),
+            id=JOB_ID,
+            name="post due digests and reminders",
+            next_run_time=datetime.now(UTC),
+        )
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler thread is running."""
+        return bool(self.scheduler.running)
+
+    def start(self) -> None:
+        """Start polling (idempotent)."""
+        if not self.scheduler.running:
+            self.scheduler.start()
+            log.info("digest scheduler started every %ss", self.interval_seconds)
+
+    def shutdown(self) -> None:
+        """Stop polling; a tick in progress finishes (idempotent)."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+
+    def tick(self) -> None:
+        """The job: one run, with an unexpected failure logged instead of killing the job."""
+        try:
+            self.jobs.run_once()
+        except Exception:
+            log.exception("digest tick failed runner=%s", self.jobs.runner)
