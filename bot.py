@@ -289,10 +289,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "mode",
         nargs="?",
-        choices=["console", "http", "socket", "migrate"],
+        choices=["console", "http", "socket", "migrate", "import"],
         help="default: socket with SLACK_APP_TOKEN, http with SLACK_SIGNING_SECRET, else console",
     )
+    parser.add_argument("file", nargs="?", help="import: the products CSV")
+    parser.add_argument("--portfolio", help="import: portfolio name (default: the default one)")
+    parser.add_argument("--team", help="import: team id (default: the only workspace)")
     args = parser.parse_args(argv)
+    if args.mode == "import" and not args.file:
+        parser.error("import needs a file: python bot.py import products.csv [--portfolio NAME]")
     settings = Settings.from_env()
     mode = args.mode or settings.mode()
     configure_logging(settings, console=mode == "console")
@@ -300,6 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     if mode == "migrate":
         print(f"Database is up to date ({redact(settings.database_url)}).")
         return 0
+    if mode == "import":
+        from handlers.csv_import import import_command
+
+        return import_command(
+            settings.database_url, Path(args.file), team_id=args.team, portfolio=args.portfolio
+        )
     if mode == "console":
         from handlers.console.repl import run_console
 

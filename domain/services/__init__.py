@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.services.analytics import AnalyticsService
 from domain.services.common import Clock, system_clock
 from domain.services.digests import DigestService
 from domain.services.portfolios import PortfolioService
@@ -22,6 +23,7 @@ class Services:
     roadmap: RoadmapService
     updates: UpdateService
     digests: DigestService
+    analytics: AnalyticsService
 
 
 def build_services(store: Store, clock: Clock = system_clock, *, timezone: str = "UTC") -> Services:
@@ -33,4 +35,5 @@ def build_services(store: Store, clock: Clock = system_clock, *, timezone: str =
         roadmap=RoadmapService(store, clock),
         updates=UpdateService(store, clock),
         digests=DigestService(store, clock, default_timezone=timezone),
+        analytics=AnalyticsService(store, clock),
     )
