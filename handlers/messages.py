@@ -57,7 +57,7 @@ def measure_value(view: RankingView, value: object) -> str:
 def ranking(view: RankingView) -> Message:
     """A ranking: position, key, name, measure, investment → return, health, owner."""
     label = MEASURE_LABELS[view.measure]
-    title = f"{label} ranking · {view.portfolio}"
+    title = f"{label[0].upper()}{label[1:]} ranking · {view.portfolio}"
     if not view.rows:
         where = f" in category {view.category}" if view.category else ""
         body = (

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from domain.commands import ItemFields
 from domain.models import Objective, Product, RoadmapItem, Update
+from domain.money import format_percent, plain_decimal
 from domain.services.common import (
     Clock,
     item_by_ref,
@@ -168,7 +170,10 @@ class RoadmapService:
             for name, column in SCORE_FIELDS.items():
                 value = getattr(fields, name)
                 if value is not None and value != getattr(item, column):
-                    changes[name] = [_text(getattr(item, column)), _text(value)]
+                    changes[name] = [
+                        _score_text(name, getattr(item, column)),
+                        _score_text(name, value),
+                    ]
                     setattr(item, column, value)
             item.updated_at = now
             self._log(tenant, actor, product, item, fields, changes, now)
@@ -221,6 +226,16 @@ def _text(value: Any) -> str:
     if value is None:
         return "none"
     return str(value)
+
+
+def _score_text(name: str, value: Decimal | None) -> str:
+    """A scoring input as people write it: 2,000 · 80% · 3."""
+    if value is None:
+        return "none"
+    if name == "confidence":
+        return format_percent(value)
+    whole, _, fraction = plain_decimal(value).partition(".")
+    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
 
 
 def _json(value: Any) -> Any:

@@ -72,6 +72,8 @@ EMOJI = {
     "construction": "🚧",
     "zzz": "💤",
     "pushpin": "📌",
+    "inbox_tray": "📥",
+    "balance_scale": "⚖",
 }
 _EMOJI = re.compile(r":([a-z0-9_+-]+):")
 

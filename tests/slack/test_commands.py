@@ -142,3 +142,18 @@ def test_users_info_is_cached_per_person(ready: SlackDriver) -> None:
         ready.command("list", user="U0BOB")
     bob_lookups = [c for c in ready.fake.calls_to("users.info") if c.params.get("user") == "U0BOB"]
     assert len(bob_lookups) == 1
+
+
+def test_scoring_inputs_are_shown_as_written(ready: SlackDriver) -> None:
+    ready.command("add CHK First", command="/roadmap")
+    answer = ready.command(
+        "update CHK-1 | reach 2000 | impact 2 | confidence 80% | effort 3", command="/roadmap"
+    )
+    text = payload_text(answer)
+    assert "reach none → *2,000*" in text
+    assert "confidence none → *80%*" in text
+    assert "effort none → *3*" in text
+
+
+def test_ranking_header_names_the_measure(ready: SlackDriver) -> None:
+    assert "Risk-adjusted ROI ranking · Products" in payload_text(ready.command("rank risk"))
