@@ -22,16 +22,12 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from domain.services import Services, build_services
 from domain.services.common import system_clock
 from domain.store import Store, make_engine
 from handlers import chat, commands, errors
+from handlers.delivery import build_client
 from handlers.directory import Directory
 from handlers.scheduler import DigestJobs, DigestScheduler, workspace_clients
 
@@ -117,15 +113,7 @@ def normalise_db_url(url: str) -> str:
 
 def slack_client(token: str | None, base_url: str) -> WebClient:
     """A WebClient that honours SLACK_API_URL and retries 429s, 5xx and connection errors."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    return build_client(token, base_url=base_url, max_retries=3)
 
 
 @dataclass

@@ -30,113 +30,17 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 
 from domain.services import Services
 from domain.services.digests import ClaimedPosting
+from handlers.delivery import Sleep, build_client
 from handlers.digests import send_postings, send_reminders
 
 log = logging.getLogger("folio.scheduler")
 
 POLL_SECONDS = 30.0
 JOB_ID = "folio-digests"
-Sleep = Callable[[float], None]
 ClientFor = Callable[[str], WebClient | None]
-
-
-# ---------------------------------------------------------------------------------------------
-# A WebClient whose retries honour Retry-After and wait through an injectable sleep
-
-
-class _RetryAfter(RateLimitErrorRetryHandler):
-    """slack_sdk's 429 handler: wait exactly what Retry-After says (1 s if it says nothing)."""
-
-    def __init__(self, max_retry_count: int, sleep: Sleep) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.sleep = sleep
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        if response is None:
-            raise error or RuntimeError("429 without a response")
-        state.next_attempt_requested = True
-        wait = 1.0
-        for name, values in response.headers.items():
-            if name.lower() == "retry-after" and values:
-                try:
-                    wait = max(0.0, float(values[0]))
-                except ValueError:
-                    wait = 1.0
-        self.sleep(wait)
-        state.increment_current_attempt()
-
-
-class _ServerError(ServerErrorRetryHandler):
-    """slack_sdk's 500/503 handler with backoff, waiting through an injectable sleep."""
-
-    def __init__(self, max_retry_count: int, sleep: Sleep) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.sleep = sleep
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        state.next_attempt_requested = True
-        self.sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
-        state.increment_current_attempt()
-
-
-class _ConnectionError(ConnectionErrorRetryHandler):
-    """slack_sdk's connection-error handler with backoff, waiting through an injectable sleep."""
-
-    def __init__(self, max_retry_count: int, sleep: Sleep) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.sleep = sleep
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        state.next_attempt_requested = True
-        self.sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
-        state.increment_current_attempt()
-
-
-def digest_client(
-    token: str | None, base_url: str, *, sleep: Sleep = time.sleep, max_retries: int = 5
-) -> WebClient:
-    """A WebClient for digests: retries 429 after Retry-After, 500/503 and connection errors."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        retry_handlers=[
-            _RetryAfter(max_retries, sleep),
-            _ServerError(max_retries, sleep),
-            _ConnectionError(max_retries, sleep),
-        ],
-    )
 
 
 def workspace_clients(
@@ -147,7 +51,7 @@ def workspace_clients(
     sleep: Sleep = time.sleep,
 ) -> ClientFor:
     """Each workspace's client: the one bot token, or the bot token its installation stored."""
-    shared = digest_client(token, base_url, sleep=sleep) if token else None
+    shared = build_client(token, base_url=base_url, sleep=sleep) if token else None
     cache: dict[str, WebClient] = {}
     lock = threading.Lock()
 
@@ -162,7 +66,7 @@ def workspace_clients(
         with lock:
             client = cache.get(team_id)
             if client is None or client.token != bot.bot_token:
-                client = digest_client(bot.bot_token, base_url, sleep=sleep)
+                client = build_client(bot.bot_token, base_url=base_url, sleep=sleep)
                 cache[team_id] = client
             return client
 
