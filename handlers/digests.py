@@ -11,7 +11,6 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,7 +18,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from domain.digest import RankingDigest, StatusDigest
 from domain.errors import InvalidInput
-from domain.money import format_money, format_ratio
 from domain.services import Services
 from domain.services.digests import ClaimedPosting, PauseNotice, ReminderDM, SubscriptionView
 from handlers.blocks import (
@@ -36,7 +34,7 @@ from handlers.blocks import (
 )
 from handlers.commands import PORTFOLIO, ROADMAP, Reply, Request
 from handlers.delivery import Outcome, Outgoing, deliver
-from handlers.messages import text_message
+from handlers.messages import format_measure, text_message
 from handlers.render import CHANNEL_ID, Mrkdwn, escape, render
 
 log = logging.getLogger("folio.digests")
@@ -245,7 +243,7 @@ def ranking_message(
             "digest/ranking_line.mrkdwn.j2",
             line=line,
             currency=d.currency,
-            value=_measure_value(d, line.value),
+            value=format_measure(d.measure, d.currency, line.value),
         )
         for line in shown
     ]
@@ -261,20 +259,11 @@ def ranking_message(
     blocks.extend(pack_lines(lines, room=room, more="more products"))
     blocks.append(context("`/portfolio rank` for the full ranking · `/portfolio digest off` stops"))
     top = ", ".join(
-        f"{line.position}. {line.key} ({_measure_value(d, line.value)})" for line in d.lines[:3]
+        f"{line.position}. {line.key} ({format_measure(d.measure, d.currency, line.value)})"
+        for line in d.lines[:3]
     )
     fallback = f"{title}: {top}" if top else title
     return Message(text=plain(escape(fallback), 3000), blocks=blocks[:max_blocks])
-
-
-def _measure_value(d: RankingDigest, value: Decimal | None) -> str:
-    if value is None:
-        return "n/a"
-    if d.measure in ("roi", "risk"):
-        return format_ratio(value)
-    if d.measure == "npv":
-        return format_money(value, d.currency)
-    return f"{value:.2f}"
 
 
 def status_message(

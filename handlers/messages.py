@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from domain.errors import FolioError, PermissionDenied
 from domain.money import format_money, format_ratio
@@ -43,14 +44,19 @@ def text_message(text: str) -> Message:
     return build(fallback=text, body=[text])
 
 
-def measure_value(view: RankingView, value: object) -> str:
+def measure_value(view: RankingView, value: Decimal | None) -> str:
     """A ranking value as shown: percentages for ROI, money for NPV, a number for score."""
+    return format_measure(view.measure, view.currency, value)
+
+
+def format_measure(measure: str, currency: str, value: Decimal | None) -> str:
+    """A measure's value: percentages for ROI, money for NPV, a number for score; n/a if none."""
     if value is None:
         return "n/a"
-    if view.measure in ("roi", "risk"):
-        return format_ratio(value)  # type: ignore[arg-type]
-    if view.measure == "npv":
-        return format_money(value, view.currency)  # type: ignore[arg-type]
+    if measure in ("roi", "risk"):
+        return format_ratio(value)
+    if measure == "npv":
+        return format_money(value, currency)
     return f"{value:.2f}"
 
 
