@@ -54,13 +54,13 @@ log = logging.getLogger("folio")
 class Settings:
     """Everything Folio reads from its environment."""
 
-    bot_token: str | None = None
-    signing_secret: str | None = None
-    app_token: str | None = None
+    bot_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
     client_id: str | None = None
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     api_url: str = SLACK_API_URL
-    database_url: str = f"sqlite:///{Path.cwd() / 'folio.db'}"
+    database_url: str = field(default=f"sqlite:///{Path.cwd() / 'folio.db'}", repr=False)
     port: int = 3000
     timezone: str = "UTC"
     log_level: str = "INFO"
