@@ -10,8 +10,10 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 
+from tests.support.blockkit import SCHEMAS
+
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "slack-schemas" / "manifest.schema.1.0.0.json"
+SCHEMA = SCHEMAS / "manifest.schema.1.0.0.json"
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -11,7 +12,24 @@ from typing import Any
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "slack-schemas"
+
+def schemas_dir() -> Path:
+    """Slack's schemas: $FOLIO_SLACK_SCHEMAS, else ../shared/slack-schemas beside the checkout."""
+    configured = os.environ.get("FOLIO_SLACK_SCHEMAS")
+    path = (
+        Path(configured)
+        if configured
+        else Path(__file__).resolve().parents[3] / "shared" / "slack-schemas"
+    )
+    if not (path / "block-kit.schema.json").is_file():
+        raise FileNotFoundError(
+            f"Slack's schemas are not at {path}: check out Folio beside shared/ "
+            "(…/main and …/shared) or set FOLIO_SLACK_SCHEMAS to the slack-schemas folder."
+        )
+    return path
+
+
+SCHEMAS = schemas_dir()
 BLOCK_LIMITS = {"message": 50, "modal": 100, "home": 100}
 SECTION_TEXT_LIMIT = 3000
 HEADER_TEXT_LIMIT = 150
