@@ -328,6 +328,7 @@ def configure_logging(settings: Settings, *, console: bool) -> None:
     level = "WARNING" if console else settings.log_level
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel("WARNING")
+    logging.getLogger("apscheduler").setLevel("WARNING")  # it logs every 30-second tick
 
 
 def redact(url: str) -> str:
