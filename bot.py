@@ -288,6 +288,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("import needs a file: python bot.py import products.csv [--portfolio NAME]")
     settings = Settings.from_env()
     mode = args.mode or settings.mode()
+    if mode == "console" and not args.mode and (settings.bot_token or settings.client_id):
+        print(
+            "Slack credentials are set but incomplete: add SLACK_APP_TOKEN (xapp-…) for Socket "
+            "Mode or SLACK_SIGNING_SECRET for HTTP mode — or run `python bot.py console`.",
+            file=sys.stderr,
+        )
+        return 2
     configure_logging(settings, console=mode == "console")
     migrate(settings.database_url)
     if mode == "migrate":

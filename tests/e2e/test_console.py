@@ -58,3 +58,19 @@ def test_second_start_keeps_data_and_does_not_reseed(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "KEEP" in result.stdout
     assert result.stdout.count("*CHK* Checkout") == 1
+
+
+def test_a_bot_token_alone_is_explained_not_ignored(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bot.py")],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(SLACK_BOT_TOKEN="xoxb-only"),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+    assert "xoxb-only" not in result.stderr + result.stdout
