@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -19,13 +18,11 @@ from domain.models import (
     RoleGrant,
     Workspace,
 )
-from domain.money import format_money
 from domain.store import Tenant
 from domain.views import Actor, ItemView
 
 Clock = Callable[[], datetime]
 PORTFOLIO_MANAGER = "portfolio-manager"
-ROLES = (PORTFOLIO_MANAGER, "product-manager")
 
 
 def system_clock() -> datetime:
@@ -186,8 +183,3 @@ def check_currency(portfolio: Portfolio, written: str | None, what: str) -> None
             f"{portfolio.name} counts in {portfolio.currency}, but {what} was written in "
             f"{written}. Write it in {portfolio.currency} (or without a currency sign)."
         )
-
-
-def money_text(amount: Decimal | None, currency: str) -> str:
-    """Money as people read it, for change summaries."""
-    return "—" if amount is None else format_money(amount, currency)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from domain.chat_grammar import (
@@ -33,21 +32,6 @@ class UpdateService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-
-    def is_known_key(self, team_id: str, text: str) -> bool:
-        """Cheap check: does the message start with a key this workspace has?"""
-        prefix = match_prefix(text)
-        if prefix is None:
-            return False
-        with self.store.transaction(team_id) as tenant:
-            return (
-                tenant.first(
-                    tenant.select(Product).where(
-                        Product.key == prefix[0], Product.archived_at.is_(None)
-                    )
-                )
-                is not None
-            )
 
     def record(
         self, actor: Actor, *, channel_id: str, ts: str, text: str, event_id: str | None = None
@@ -283,17 +267,3 @@ class UpdateService:
                 delete(model).where(model.team_id == tenant.team_id, model.update_id == update.id)
             )
         update.changes = {}
-
-
-def last_updates(tenant: Tenant, product_id: int, since: datetime) -> list[Update]:
-    """Updates of a product since an instant (for digests)."""
-    return list(
-        tenant.session.scalars(
-            select(Update).where(
-                Update.team_id == tenant.team_id,
-                Update.product_id == product_id,
-                Update.created_at >= since,
-                Update.retracted_at.is_(None),
-            )
-        )
-    )
