@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from handlers.console.fake_slack import FakeChannel, FakeSlack
+from console.loopback import FakeChannel, FakeSlack
 from handlers.delivery import Outgoing, build_client, deliver
 
 CHANNEL_RATE = 1.0  # chat.postMessage per channel per second (Slack: about one)

@@ -79,7 +79,16 @@ def record_chat_update(
         channel,
         outcome.status,
     )
-    acknowledge(client, services, team_id, channel, event["ts"], event["user"], outcome)
+    acknowledge(
+        client,
+        services,
+        team_id,
+        channel,
+        event["ts"],
+        event.get("thread_ts"),
+        event["user"],
+        outcome,
+    )
 
 
 def edit_chat_update(
@@ -103,7 +112,7 @@ def edit_chat_update(
     log.info(
         "chat edit team=%s user=%s channel=%s outcome=%s", team_id, user, channel, outcome.status
     )
-    acknowledge(client, services, team_id, channel, ts, user, outcome)
+    acknowledge(client, services, team_id, channel, ts, message.get("thread_ts"), user, outcome)
 
 
 def acknowledge(
@@ -112,10 +121,16 @@ def acknowledge(
     team_id: str,
     channel: str,
     ts: str,
+    thread_ts: str | None,
     user: str,
     outcome: ChatOutcome,
 ) -> None:
-    """React on success; on a problem, tell the author (only them) in the thread."""
+    """React on success; on a problem, tell the author (only them) where they wrote.
+
+    Slack shows an ephemeral with a thread_ts only inside a thread that already exists, so
+    the problem goes to the channel for a top-level message and to the parent's thread
+    (its thread_ts, never the reply's own ts) for a reply.
+    """
     if outcome.status == "recorded" and outcome.summary != "retracted":
         try:
             client.reactions_add(channel=channel, timestamp=ts, name="white_check_mark")
@@ -132,7 +147,7 @@ def acknowledge(
                 services.updates.attach_permalink(team_id, int(update_id), link)
     elif outcome.status == "problem" and outcome.problem:
         text = problem_text(outcome.problem, outcome.who)
-        client.chat_postEphemeral(channel=channel, user=user, thread_ts=ts, text=text)
+        client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
 
 
 def register(app: App, services: Services, directory: Directory) -> None:

@@ -12,6 +12,7 @@ SCRIPT = """\
 /portfolio show CHK
 /roadmap CHK
 CHK-1: testing 60%
+CHK-9: done
 /roadmap CHK
 /portfolio add NEW New Thing | owner @bob | investment 50k | return 90k | confidence 70%
 /portfolio add bad
@@ -44,8 +45,10 @@ def test_piped_console_answers_and_exits_zero(tmp_path: Path) -> None:
     assert "Roadmap · CHK Checkout" in out
     assert "reacted :white_check_mark:" in out
     assert "One-page checkout — testing 60%" in out
+    # A correction of a top-level message shows in the channel, not in a thread nobody sees.
+    assert "\n(only visible to you)  Folio: ⚠️ There is no item CHK-9." in out
     assert "Added *NEW* New Thing" in out
-    assert "upper-case" in out or "name" in out  # `add bad` gets a specific answer
+    assert "Product keys are upper-case: did you mean" in out  # `add bad` gets a specific answer
     assert "Only its owner or a portfolio manager can change CHK" in out  # carol is refused …
     assert "Who can: @bob, @alice" in out  # … and told who can
     assert "Traceback" not in out + result.stderr
@@ -58,6 +61,14 @@ def test_second_start_keeps_data_and_does_not_reseed(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "KEEP" in result.stdout
     assert result.stdout.count("*CHK* Checkout") == 1
+
+
+def test_chat_update_in_a_second_session_is_recorded(tmp_path: Path) -> None:
+    run_console(tmp_path, "CHK-1: testing 60%\n")
+    result = run_console(tmp_path, "CHK-1: testing 70%\n/roadmap CHK\n")
+    assert result.returncode == 0, result.stderr
+    assert "reacted :white_check_mark:" in result.stdout
+    assert "One-page checkout — testing 70%" in result.stdout
 
 
 def test_a_bot_token_alone_is_explained_not_ignored(tmp_path: Path) -> None:

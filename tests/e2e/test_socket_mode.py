@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from handlers.console.fake_slack import FakeSlack
+from console.loopback import FakeSlack
 from tests.e2e.conftest import PYTHON, ROOT, clean_env
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.slack.conftest import SlackDriver, payload_text
+from tests.support.slack_requests import message_event
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def test_item_update_is_recorded_and_reacted_to(ready: SlackDriver) -> None:
     ts = ready.say("CHK-1: testing, 80% — blocked by the payments vendor")
     reaction = ready.settle(1)[0]
     assert reaction.kind == "reaction" and reaction.extra.get("name") == "white_check_mark"
-    assert reaction.ts == ts or reaction.extra.get("timestamp") == ts
+    assert reaction.ts == ts
     roadmap = payload_text(ready.command("CHK", command="/roadmap"))
     assert "testing 80%" in roadmap and "the payments vendor" in roadmap
     assert "CHK-1: testing, 80%" in card(ready)
@@ -51,11 +52,11 @@ def test_unknown_prefix_is_ignored_silently(ready: SlackDriver) -> None:
     assert effects == [("reaction", known)]
 
 
-def test_unknown_item_gets_a_private_thread_reply_and_changes_nothing(ready: SlackDriver) -> None:
+def test_unknown_item_gets_a_private_reply_and_changes_nothing(ready: SlackDriver) -> None:
     before = payload_text(ready.command("CHK", command="/roadmap"))
-    ts = ready.say("CHK-9: done")
+    ready.say("CHK-9: done")
     reply = ready.settle(1, kinds=("ephemeral",))[0]
-    assert reply.user == "U0BOB" and reply.thread_ts == ts
+    assert (reply.user, reply.channel, reply.thread_ts) == ("U0BOB", "C0ROADMAP", None)
     assert "CHK-9" in reply.text and "CHK-1 to CHK-2" in reply.text
     assert payload_text(ready.command("CHK", command="/roadmap")) == before
 
@@ -66,7 +67,7 @@ def test_bad_metric_says_how_to_write_it(ready: SlackDriver) -> None:
     assert "revenue" in reply.text and "lots" in reply.text
 
 
-def test_someone_elses_product_is_refused_in_thread(ready: SlackDriver) -> None:
+def test_someone_elses_product_is_refused_privately(ready: SlackDriver) -> None:
     ready.say("CHK-1: done", user="U0CAROL")
     reply = ready.settle(1, kinds=("ephemeral",))[0]
     assert reply.user == "U0CAROL" and "<@U0BOB>" in reply.text
@@ -130,3 +131,45 @@ def test_bot_messages_are_ignored(ready: SlackDriver) -> None:
     )
     ready.drain()
     assert "off track" not in card(ready)
+
+
+def reply_in_thread(slack: SlackDriver, parent: str, text: str, *, user: str = "U0BOB") -> str:
+    """A person replies in a thread of #roadmap; returns the reply's ts."""
+    ts = slack.next_ts()
+    slack.fake.add_message("C0ROADMAP", user=user, text=text, ts=ts, thread_ts=parent)
+    slack.event(
+        message_event(
+            text, user=user, channel="C0ROADMAP", ts=ts, team=slack.team, thread_ts=parent
+        )
+    )
+    return ts
+
+
+def test_correction_of_a_fresh_top_level_update_is_shown_to_its_author(
+    ready: SlackDriver,
+) -> None:
+    ready.say("CHK-9: done")
+    ready.drain()
+    shown = [p for p in ready.fake.posts if p.kind == "ephemeral"]
+    assert [(p.user, p.channel, p.thread_ts) for p in shown] == [("U0BOB", "C0ROADMAP", None)]
+    assert "CHK-9" in shown[0].text
+    assert ready.fake.not_shown == []
+
+
+def test_correction_of_a_bad_edit_is_shown_to_its_author(ready: SlackDriver) -> None:
+    ts = ready.say("lunch is here")
+    ready.edit(ts, "CHK-9: done", previous="lunch is here")
+    ready.drain()
+    shown = [p for p in ready.fake.posts if p.kind == "ephemeral"]
+    assert [(p.user, p.thread_ts) for p in shown] == [("U0BOB", None)]
+    assert ready.fake.not_shown == []
+
+
+def test_correction_of_a_reply_lands_in_the_parent_s_thread(ready: SlackDriver) -> None:
+    parent = ready.say("Release notes for this week", user="U0DAN")
+    reply = reply_in_thread(ready, parent, "CHK-9: done")
+    ready.drain()
+    shown = [p for p in ready.fake.posts if p.kind == "ephemeral"]
+    assert [(p.user, p.thread_ts) for p in shown] == [("U0BOB", parent)]
+    assert shown[0].thread_ts != reply
+    assert ready.fake.not_shown == []

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.oauth.installation_store import Installation
 
 from bot import Settings, create_app, create_wsgi_app
-from handlers.console.fake_slack import FakeSlack
+from console.loopback import FakeSlack
 from tests.conftest import Clock, Database
 from tests.slack.conftest import TrackingExecutor
 from tests.support.slack_requests import SIGNING_SECRET, sign, slash_command_body

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.console.fake_slack import Post
-from handlers.console.text import (
-    DIVIDER,
-    blocks_to_text,
-    mrkdwn_to_text,
-    render_post,
-    visible_width,
-)
+from console.blockkit import DIVIDER, blocks_to_text
+from console.loopback import Post
+from console.mrkdwn import emojize, mrkdwn_to_text, visible_width
+from console.text import render_post
 
 USERS = {"UALICE": "alice", "UBOB": "bob"}
 CHANNELS = {"CGEN": "general", "DBOB": "@bob"}
@@ -164,6 +160,13 @@ def test_rich_text_renders_plain_with_lists_and_mentions() -> None:
     assert blocks([rich]).split("\n") == ["Owner: @alice", "1. first", "2. second"]
 
 
+def test_rich_text_styles_become_ansi_with_color() -> None:
+    leaf = {"type": "text", "text": "late", "style": {"bold": True}}
+    rich = {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [leaf]}]}
+    assert blocks([rich], color=True) == "\x1b[1mlate\x1b[22m"
+    assert blocks([rich]) == "late"
+
+
 def test_table_block_aligns_columns() -> None:
     table = {
         "type": "table",
@@ -246,7 +249,6 @@ def test_visible_width_ignores_ansi() -> None:
 
 
 def test_known_emoji_shortcodes_become_characters_and_times_stay() -> None:
-    from handlers.console.text import emojize
 
     assert emojize(":large_green_circle: on track at 09:00") == "🟢 on track at 09:00"
     assert emojize(":not_an_emoji_we_know:") == ":not_an_emoji_we_know:"

@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from handlers.console.fake_slack import FakeChannel, FakeSlack, FakeUser, Post
+from console.loopback import FakeChannel, FakeSlack, FakeUser, Post
 
 TOKEN = "xoxb-dummy-token"
 ALICE = FakeUser("UALICE", "alice", "Alice Archer", is_admin=True, tz="Europe/Berlin")
@@ -200,11 +200,9 @@ def test_users_info_has_admin_flags_time_zone_and_profile(client: WebClient) -> 
 def test_conversations_open_creates_a_dm_once(fake: FakeSlack, client: WebClient) -> None:
     first = client.conversations_open(users="UBOB")
     second = client.conversations_open(users=["UBOB"])
-    assert first["channel"]["id"] == second["channel"]["id"]
+    assert first["channel"]["id"] == second["channel"]["id"] == fake.open_dm("UBOB")
     assert first["channel"]["id"].startswith("D")
     assert (first["already_open"], second["already_open"]) == (False, True)
-    info = client.conversations_info(channel=first["channel"]["id"])["channel"]
-    assert (info["is_im"], info["user"]) == (True, "UBOB")
     client.chat_postMessage(channel=first["channel"]["id"], text="reminder")
     assert fake.channel_names()[first["channel"]["id"]] == "@bob"
 
@@ -214,17 +212,93 @@ def test_posting_to_a_user_id_lands_in_their_dm(fake: FakeSlack, client: WebClie
     assert answer["channel"] == fake.open_dm("UALICE")
 
 
-def test_history_lists_top_level_newest_first_and_replies_list_the_thread(
-    client: WebClient,
-) -> None:
+def test_a_reply_opens_a_thread_on_its_parent(fake: FakeSlack, client: WebClient) -> None:
     parent = client.chat_postMessage(channel="CGENERAL", text="digest")["ts"]
     reply = client.chat_postMessage(channel="CGENERAL", text="detail", thread_ts=parent)["ts"]
-    later = client.chat_postMessage(channel="CGENERAL", text="later")["ts"]
-    history = client.conversations_history(channel="CGENERAL")["messages"]
-    assert [m["ts"] for m in history] == [later, parent]
-    assert history[1]["reply_count"] == 1
-    thread = client.conversations_replies(channel="CGENERAL", ts=parent)["messages"]
-    assert [m["ts"] for m in thread] == [parent, reply]
+    stored = {m["ts"]: m for m in fake.messages("CGENERAL")}
+    assert (stored[parent]["thread_ts"], stored[parent]["reply_count"]) == (parent, 1)
+    assert stored[reply]["thread_ts"] == parent
+    assert fake.posts[-1].thread_ts == parent
+
+
+@pytest.mark.parametrize(
+    "method", ["conversations.history", "conversations.info", "users.list", "team.info"]
+)
+def test_methods_folio_does_not_call_are_unknown(client: WebClient, method: str) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.api_call(method, params={"channel": "CGENERAL"})
+    assert _error_of(excinfo) == "unknown_method"
+
+
+def test_ephemeral_in_a_message_without_a_thread_is_accepted_but_shown_to_no_one() -> None:
+    seen: list[Post] = []
+    with _fake(on_post=seen.append) as fake:
+        client = WebClient(token=TOKEN, base_url=fake.base_url)
+        ts = fake.add_message("CGENERAL", user="UALICE", text="CHK-9: done")
+        answer = client.chat_postEphemeral(
+            channel="CGENERAL", user="UALICE", thread_ts=ts, text="There is no CHK-9"
+        )
+        assert answer["ok"] is True and answer["message_ts"]
+        assert fake.posts == [] and seen == []
+        [hidden] = fake.not_shown
+        assert (hidden.text, hidden.thread_ts, hidden.extra["not_shown"]) == (
+            "There is no CHK-9",
+            ts,
+            "no_thread",
+        )
+
+
+def test_ephemeral_with_a_reply_s_ts_is_shown_to_no_one(fake: FakeSlack, client: WebClient) -> None:
+    parent = fake.add_message("CGENERAL", user="UBOB", text="release notes")
+    reply = fake.add_message("CGENERAL", user="UALICE", text="CHK-9: done", thread_ts=parent)
+    client.chat_postEphemeral(channel="CGENERAL", user="UALICE", thread_ts=reply, text="No")
+    assert fake.posts == []
+    assert [p.extra["not_shown"] for p in fake.not_shown] == ["reply_ts"]
+
+
+def test_ephemeral_in_a_thread_with_replies_is_shown_in_that_thread(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    parent = fake.add_message("CGENERAL", user="UBOB", text="release notes")
+    fake.add_message("CGENERAL", user="UALICE", text="CHK-9: done", thread_ts=parent)
+    client.chat_postEphemeral(channel="CGENERAL", user="UALICE", thread_ts=parent, text="No")
+    [post] = fake.posts
+    assert (post.kind, post.user, post.thread_ts, post.text) == (
+        "ephemeral",
+        "UALICE",
+        parent,
+        "No",
+    )
+    assert fake.not_shown == []
+
+
+def test_reactions_remove_takes_the_bot_s_reaction_back(fake: FakeSlack, client: WebClient) -> None:
+    ts = fake.add_message("CGENERAL", user="UALICE", text="CHK: at risk")
+    client.reactions_add(channel="CGENERAL", timestamp=ts, name="white_check_mark")
+    client.reactions_remove(channel="CGENERAL", timestamp=ts, name="white_check_mark")
+    assert fake.messages("CGENERAL")[0]["reactions"] == []
+    assert fake.posts[-1].extra == {"name": "white_check_mark", "removed": True}
+    with pytest.raises(SlackApiError) as excinfo:
+        client.reactions_remove(channel="CGENERAL", timestamp=ts, name="white_check_mark")
+    assert _error_of(excinfo) == "no_reaction"
+
+
+def test_modal_is_opened_pushed_and_updated_by_its_view_id(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Update CHK-3"}}
+    opened = client.views_open(trigger_id="1.2", view=modal)
+    view_id = opened["view"]["id"]
+    assert opened["ok"] is True and view_id.startswith("V")
+    pushed = client.views_push(trigger_id="1.3", view=modal)["view"]["id"]
+    assert pushed != view_id
+    updated = client.views_update(view_id=view_id, view={**modal, "blocks": []})
+    assert updated["view"]["id"] == view_id
+    assert [c.params["view"]["type"] for c in fake.calls_to("views.update")] == ["modal"]
+    assert [p.extra["method"] for p in fake.posts] == ["views.open", "views.push", "views.update"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_update(view_id="V404", view=modal)
+    assert _error_of(excinfo) == "not_found"
 
 
 def test_rate_limit_is_honoured_by_slack_sdk_retry_handler(fake: FakeSlack) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from domain.errors import FolioError, InvalidInput
-from domain.services.analytics import AnalyticsService, ImportResult
-from domain.services.common import system_clock
+from domain.services.clock import system_clock
+from domain.services.transfer import ImportResult, TransferService
 from domain.store import Store, make_engine
 from domain.views import Actor
 
@@ -45,7 +45,7 @@ def run_import(
     text = read_csv_text(path)
     engine = make_engine(settings_database_url)
     try:
-        service = AnalyticsService(Store(engine), system_clock)
+        service = TransferService(Store(engine), system_clock)
         team = team_id or service.sole_workspace()
         actor = Actor(team_id=team, user_id=OPERATOR, is_admin=True)
         return service.import_csv(actor, text, portfolio=portfolio)

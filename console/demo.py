@@ -278,9 +278,8 @@ def seed_demo(store: Store, team_id: str, people: DemoPeople, now: datetime) -> 
     with store.transaction(team_id) as tenant:
         if tenant.first(tenant.select(Portfolio)) is not None:
             return False
-        session = tenant.session
-        session.add(Workspace(team_id=team_id, name="Console", created_at=now))
-        session.flush()
+        tenant.add(Workspace(team_id=team_id, name="Console", created_at=now))
+        tenant.flush()
         portfolio = Portfolio(
             name="Products",
             currency="USD",
@@ -306,7 +305,7 @@ def seed_demo(store: Store, team_id: str, people: DemoPeople, now: datetime) -> 
                 key=key, title=title, weight=D(weight), created_at=now - timedelta(days=60)
             )
             tenant.add(objectives[key])
-        session.flush()
+        tenant.flush()
         products: dict[str, Product] = {}
         for key, name, category, stage, health, inv, ret, conf, who, _objs, flows in PRODUCTS:
             product = Product(
@@ -327,7 +326,7 @@ def seed_demo(store: Store, team_id: str, people: DemoPeople, now: datetime) -> 
             )
             tenant.add(product)
             products[key] = product
-        session.flush()
+        tenant.flush()
         for key, *_, objs, _flows in PRODUCTS:
             for objective_key in objs:
                 tenant.add(
@@ -355,7 +354,7 @@ def seed_demo(store: Store, team_id: str, people: DemoPeople, now: datetime) -> 
                 )
             )
             product.next_item_number += 1
-        session.flush()
+        tenant.flush()
         for key, days, author, text, kind in UPDATES:
             at = now - timedelta(days=days, hours=3)
             tenant.add(

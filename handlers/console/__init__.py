@@ -1,1 +1,0 @@
-"""The console: a terminal that plays Slack against the real bot, through a fake Web API."""
