@@ -2,7 +2,8 @@
 
 Expected value = confidence × expected return. Shares are fractions to 4 places; the HHI
 (Herfindahl–Hirschman index) of investment shares runs from near 0 (spread) to 1 (all in
-one group). Flags are plain sentences and do not depend on the grouping asked for.
+one group). Flags are typed values (handlers word them) and do not depend on the grouping
+asked for.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Literal
 
-from domain.chat_grammar import HEALTHS, STAGES
 from domain.errors import InvalidInput
+from domain.vocabulary import GOOD_HEALTH, HEALTHS, PIPELINE_STAGES, STAGES
 
 GROUPINGS = ("category", "stage", "health")
 
@@ -38,13 +39,50 @@ class Group:
 
 
 @dataclass(frozen=True)
+class EmptyPortfolio:
+    """No products: there is nothing to balance."""
+
+
+@dataclass(frozen=True)
+class NoInvestment:
+    """No investment recorded: shares and concentration cannot be judged."""
+
+
+@dataclass(frozen=True)
+class Concentrated:
+    """More than `limit` of investment is in one category."""
+
+    category: str
+    share: Decimal
+    limit: Decimal
+
+
+@dataclass(frozen=True)
+class NoPipeline:
+    """Nothing is in the early `stages` (ideation or research)."""
+
+    stages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Troubled:
+    """More than `limit` of investment is in products at risk or off track."""
+
+    share: Decimal
+    limit: Decimal
+
+
+Flag = EmptyPortfolio | NoInvestment | Concentrated | NoPipeline | Troubled
+
+
+@dataclass(frozen=True)
 class BalanceReport:
-    """The portfolio grouped one way, its HHI of investment shares, and plain-language flags."""
+    """The portfolio grouped one way, its HHI of investment shares, and its warning flags."""
 
     by: str
     groups: tuple[Group, ...]
     hhi: Decimal
-    flags: tuple[str, ...]
+    flags: tuple[Flag, ...]
 
 
 @dataclass(frozen=True)
@@ -66,15 +104,6 @@ def _word(text: str) -> str:
 
 def _share(part: Decimal, whole: Decimal) -> Decimal:
     return part / whole if whole else Decimal(0)
-
-
-def _percent(fraction: Decimal, limit: Decimal) -> str:
-    """A fraction above `limit` as a percentage, with enough decimals to show it is above."""
-    for places in range(4):
-        shown = (fraction * 100).quantize(Decimal(1).scaleb(-places))
-        if shown > limit * 100:
-            return f"{shown} %"
-    return f"{(fraction * 100).quantize(Decimal('0.0001'))} %"
 
 
 def _grouper(by: str) -> tuple[Callable[[BalanceInput], str], Callable[[str], tuple[int, str]]]:
@@ -99,9 +128,7 @@ def balance(
             "Example: `/portfolio balance by stage`."
         )
     if not items:
-        return BalanceReport(
-            by, (), Decimal(0), ("The portfolio is empty: add products to see its balance",)
-        )
+        return BalanceReport(by, (), Decimal(0), (EmptyPortfolio(),))
     with localcontext(_CONTEXT):
         name_of, sort_key = _grouper(by)
         members: dict[str, list[BalanceInput]] = {}
@@ -135,8 +162,8 @@ def balance(
         )
 
 
-def _flags(items: Sequence[BalanceInput], total: Decimal) -> tuple[str, ...]:
-    flags: list[str] = []
+def _flags(items: Sequence[BalanceInput], total: Decimal) -> tuple[Flag, ...]:
+    flags: list[Flag] = []
     if total > 0:
         by_category: dict[str, Decimal] = {}
         for item in items:
@@ -145,19 +172,22 @@ def _flags(items: Sequence[BalanceInput], total: Decimal) -> tuple[str, ...]:
         for name, investment in sorted(
             by_category.items(), key=lambda pair: (pair[1].copy_negate(), pair[0])
         ):
-            share = investment / total
             if investment > CONCENTRATION_LIMIT * total:
-                flags.append(f"{_percent(share, CONCENTRATION_LIMIT)} of investment is in {name}")
+                flags.append(Concentrated(name, investment / total, CONCENTRATION_LIMIT))
     else:
-        flags.append("No investment recorded yet: shares and concentration cannot be judged")
-    if not any(_word(item.stage) in ("ideation", "research") for item in items):
-        flags.append("No pipeline: nothing in ideation or research")
+        flags.append(NoInvestment())
+    if not any(_word(item.stage) in PIPELINE_STAGES for item in items):
+        flags.append(NoPipeline(PIPELINE_STAGES))
     if total > 0:
         troubled = sum(
-            (item.investment for item in items if _word(item.health) in ("at risk", "off track")),
+            (item.investment for item in items if _troubled(_word(item.health))),
             Decimal(0),
         )
         if troubled * 3 > total:
-            share = troubled / total
-            flags.append(f"{_percent(share, TROUBLE_LIMIT)} of investment is at risk or off track")
+            flags.append(Troubled(troubled / total, TROUBLE_LIMIT))
     return tuple(flags)
+
+
+def _troubled(health: str) -> bool:
+    """At risk or off track: a known health other than the good one."""
+    return health in HEALTHS and health != GOOD_HEALTH

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar, cast
 
-from domain.chat_grammar import HEALTHS, STAGES
-from domain.commands import CATEGORY_MAX, NAME_MAX, one_of
+from domain.commands.common import CATEGORY_MAX, NAME_MAX
 from domain.errors import InvalidInput
-from domain.grammar import USER_ID_RE, clean_text, did_you_mean, parse_key, parse_mention
+from domain.grammar import USER_ID_RE, clean_text, did_you_mean, one_of, parse_key, parse_mention
 from domain.money import CENT, parse_amount, parse_percent, plain_decimal
+from domain.vocabulary import HEALTHS, STAGES
 
 COLUMNS: tuple[str, ...] = (
     "key",

@@ -251,6 +251,23 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return by_lower[matches[0]] if matches else None
 
 
+def one_of(text: str, choices: Sequence[str], *, what: str) -> str:
+    """A word from a fixed list (case-insensitive, hyphens as spaces), else a specific error."""
+    word = _normal_word(text)
+    for choice in choices:
+        if word == _normal_word(choice):
+            return choice
+    hint = did_you_mean(word, choices)
+    suggestion = f" Did you mean `{hint}`?" if hint else ""
+    listed = ", ".join(f"`{c}`" for c in choices)
+    raise InvalidInput(f"`{text}` isn't a {what}.{suggestion} Use one of {listed}.")
+
+
+def _normal_word(value: str) -> str:
+    """A word lower-cased, with `-` and `_` as spaces and runs of space made single."""
+    return " ".join(value.lower().replace("-", " ").replace("_", " ").split())
+
+
 def check_fields(cmd: CommandText, allowed: Collection[str], *, usage: str) -> dict[str, str]:
     """The command's fields as {name: value}, refusing any this command doesn't take."""
     names = list(allowed) if isinstance(allowed, Sequence) else sorted(allowed)

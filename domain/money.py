@@ -1,4 +1,4 @@
-"""Exact money and percentages: reading what people write and showing it back."""
+"""Exact money and percentages: reading what people write (handlers.formats writes them back)."""
 
 from __future__ import annotations
 
@@ -229,67 +229,3 @@ def plain_decimal(value: Decimal) -> str:
 def _capitalised(what: str) -> str:
     """`what` with its first letter upper-case, for the start of a sentence."""
     return what[:1].upper() + what[1:]
-
-
-def _with_currency(number: str, negative: bool, currency: str) -> str:
-    """Place the sign, symbol or code around an already formatted number."""
-    code = currency.upper()
-    sign = "-" if negative else ""
-    symbol = CURRENCY_SYMBOLS.get(code)
-    if symbol is not None:
-        return f"{sign}{symbol}{number}"
-    return f"{sign}{number} {code}"
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """Show an amount in full: "$120,000", "€1,200,000.50", "-$100,000", "120,000 CHF"."""
-    rounded = amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
-    magnitude = abs(rounded)
-    if magnitude == magnitude.to_integral_value():
-        number = f"{magnitude:,.0f}"
-    else:
-        number = f"{magnitude:,.2f}"
-    return _with_currency(number, rounded < 0, currency)
-
-
-_SHORT_UNITS = (("k", 3), ("M", 6), ("B", 9), ("T", 12))
-
-
-def format_money_short(amount: Decimal, currency: str) -> str:
-    """Show an amount compactly for tables and charts: "$120k", "€1.2M", "$2B", "$950"."""
-    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-    magnitude = abs(whole)
-    if magnitude < 1000:
-        return _with_currency(f"{magnitude:,.0f}", whole < 0, currency)
-    magnitude = abs(amount)
-    index = max(
-        (i for i, (_, power) in enumerate(_SHORT_UNITS) if magnitude >= 10**power), default=0
-    )
-    while True:
-        unit, power = _SHORT_UNITS[index]
-        scaled = magnitude.scaleb(-power)
-        places = 0 if scaled >= 100 else 1 if scaled >= 10 else 2
-        shown = scaled.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-        if shown >= 1000 and index + 1 < len(_SHORT_UNITS):
-            index += 1
-            continue
-        break
-    text = plain_decimal(shown)
-    if "." not in text:
-        text = f"{int(text):,}"
-    return _with_currency(f"{text}{unit}", amount < 0, currency)
-
-
-def format_percent(fraction: Decimal | None, *, places: int = 0) -> str:
-    """Show a fraction as a percentage: 0.7 -> "70%", 0.125 (places=1) -> "12.5%", None -> "n/a"."""
-    if fraction is None:
-        return "n/a"
-    shown = (fraction * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    if shown == 0:
-        shown = abs(shown)
-    return f"{shown:,.{places}f}%"
-
-
-def format_ratio(value: Decimal | None) -> str:
-    """Show a ratio such as ROI as a whole percentage: 2.3333 -> "233%", None -> "n/a"."""
-    return format_percent(value, places=0)

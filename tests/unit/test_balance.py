@@ -4,8 +4,22 @@ from decimal import Decimal
 
 import pytest
 
-from domain.balance import BalanceInput, balance
+from domain.balance import (
+    BalanceInput,
+    BalanceReport,
+    Concentrated,
+    EmptyPortfolio,
+    NoInvestment,
+    NoPipeline,
+    Troubled,
+    balance,
+)
 from domain.errors import InvalidInput
+from handlers.analytics import flag_text
+
+
+def words(report: BalanceReport) -> list[str]:
+    return [flag_text(flag) for flag in report.flags]
 
 
 def product(
@@ -63,26 +77,28 @@ def test_concentration_over_sixty_percent_is_flagged() -> None:
     report = balance(
         [product("A", "Growth", 72, stage="ideation"), product("B", "Core", 28)], "stage"
     )
-    assert "72 % of investment is in Growth" in report.flags
+    assert Concentrated("Growth", Decimal("0.72"), Decimal("0.6")) in report.flags
+    assert "72% of investment is in Growth" in words(report)
 
 
 def test_exactly_sixty_percent_is_not_flagged() -> None:
     report = balance(
         [product("A", "Growth", 60, stage="ideation"), product("B", "Core", 40)], "health"
     )
-    assert not any("of investment is in" in flag for flag in report.flags)
+    assert not any(isinstance(flag, Concentrated) for flag in report.flags)
 
 
 def test_a_share_just_over_the_limit_is_shown_above_it() -> None:
     report = balance(
         [product("A", "Growth", 6001, stage="ideation"), product("B", "Core", 3999)], "category"
     )
-    assert "60.01 % of investment is in Growth" in report.flags
+    assert "60.01% of investment is in Growth" in words(report)
 
 
 def test_no_pipeline_is_flagged() -> None:
     report = balance([product("A", "Core", 10), product("B", "Growth", 10)], "category")
-    assert "No pipeline: nothing in ideation or research" in report.flags
+    assert NoPipeline(("ideation", "research")) in report.flags
+    assert "No pipeline: nothing in ideation or research" in words(report)
 
 
 def test_more_than_a_third_at_risk_or_off_track_is_flagged() -> None:
@@ -94,7 +110,8 @@ def test_more_than_a_third_at_risk_or_off_track_is_flagged() -> None:
         ],
         "category",
     )
-    assert "40 % of investment is at risk or off track" in report.flags
+    assert Troubled(Decimal("0.4"), Decimal(1) / 3) in report.flags
+    assert "40% of investment is at risk or off track" in words(report)
 
 
 def test_exactly_a_third_at_risk_is_not_flagged() -> None:
@@ -102,7 +119,7 @@ def test_exactly_a_third_at_risk_is_not_flagged() -> None:
         [product("A", "Core", 1, health="at risk", stage="ideation"), product("B", "Growth", 2)],
         "category",
     )
-    assert not any("at risk or off track" in flag for flag in report.flags)
+    assert not any(isinstance(flag, Troubled) for flag in report.flags)
 
 
 def test_stages_are_listed_in_lifecycle_order() -> None:
@@ -132,7 +149,8 @@ def test_empty_portfolio_has_no_groups_and_says_so() -> None:
     report = balance([], "category")
     assert report.groups == ()
     assert report.hhi == 0
-    assert report.flags == ("The portfolio is empty: add products to see its balance",)
+    assert report.flags == (EmptyPortfolio(),)
+    assert words(report) == ["The portfolio is empty: add products to see its balance"]
 
 
 def test_zero_total_investment_does_not_divide_by_zero() -> None:
@@ -140,7 +158,8 @@ def test_zero_total_investment_does_not_divide_by_zero() -> None:
     assert report.groups[0].investment_share == 0
     assert report.groups[0].value_share == 0
     assert report.hhi == 0
-    assert any("No investment recorded yet" in flag for flag in report.flags)
+    assert NoInvestment() in report.flags
+    assert any("No investment recorded yet" in text for text in words(report))
 
 
 def test_unknown_grouping_is_refused() -> None:

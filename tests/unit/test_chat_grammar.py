@@ -10,9 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.chat_grammar import (
-    HEALTHS,
-    ROADMAP_STATUSES,
-    STAGES,
     FeedbackUpdate,
     ItemUpdate,
     MetricsUpdate,
@@ -22,6 +19,7 @@ from domain.chat_grammar import (
 )
 from domain.errors import InvalidInput
 from domain.grammar import KEY_RE
+from domain.vocabulary import HEALTHS, STAGES, STATUSES
 
 D = Decimal
 
@@ -148,7 +146,7 @@ def test_brief_item_examples(text: str, expected: ItemUpdate) -> None:
 def test_status_synonyms_map_to_roadmap_statuses(word: str, status: str) -> None:
     parsed = parse_chat_update(f"CHK-3: {word}")
     assert parsed == item(status=status)
-    assert status in ROADMAP_STATUSES
+    assert status in STATUSES
 
 
 @pytest.mark.parametrize("separator", [", ", "; ", " — ", " – ", " - ", "—", ",", "\n"])

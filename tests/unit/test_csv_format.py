@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.chat_grammar import HEALTHS, STAGES
 from domain.csv_format import (
     COLUMNS,
     MAX_LISTED_PROBLEMS,
@@ -19,6 +18,7 @@ from domain.csv_format import (
     write_products_csv,
 )
 from domain.errors import InvalidInput
+from domain.vocabulary import HEALTHS, STAGES
 
 FULL_HEADER = ",".join(COLUMNS)
 

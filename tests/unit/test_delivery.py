@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from handlers.console.fake_slack import FakeChannel, FakeSlack
+from console.loopback import FakeChannel, FakeSlack
 from handlers.delivery import Outcome, Outgoing, build_client, deliver
 
 TOKEN = "xoxb-test-dummy"

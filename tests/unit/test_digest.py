@@ -7,8 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from domain.digest import (
+    InputChanged,
+    InputsChanged,
     ItemState,
+    MeasureChanged,
+    Movement,
+    OthersMoved,
     ProductState,
+    RankingDigest,
+    StatusDigest,
     StatusState,
     compose_ranking,
     compose_status,
@@ -17,6 +24,7 @@ from domain.digest import (
     status_snapshot,
 )
 from domain.ranking import RankInput
+from handlers.digests import movement_label, reason_text
 
 NOW = datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
 D = Decimal
@@ -36,7 +44,7 @@ def product(key: str, investment: str, ret: str, confidence: str = "0.5") -> Ran
     )
 
 
-def ranking(inputs: list[RankInput], previous: dict[str, object] | None = None) -> object:
+def ranking(inputs: list[RankInput], previous: dict[str, object] | None = None) -> RankingDigest:
     return compose_ranking(
         inputs,
         portfolio="Products",
@@ -64,7 +72,7 @@ BASE = [
 
 def test_first_digest_shows_no_movement_and_no_movers() -> None:
     digest = ranking(BASE)
-    assert [line.movement.label for line in digest.lines] == ["", "", "", ""]
+    assert [line.movement for line in digest.lines] == [Movement("first")] * 4
     assert digest.movers == ()
     assert digest.compared_with is None
 
@@ -79,13 +87,23 @@ def test_movement_is_up_down_new_or_unchanged_since_the_previous_snapshot() -> N
         product("NEW", "100", "250", "0.9"),
     ]
     digest = ranking(now, previous)
-    labels = {line.key: line.movement.label for line in digest.lines}
+    moves = {line.key: line.movement for line in digest.lines}
+    assert moves == {
+        "DDD": Movement("up", 3),
+        "AAA": Movement("down", 1),
+        "BBB": Movement("down", 1),
+        "NEW": Movement("new"),
+        "CCC": Movement("down", 2),
+    }
+    labels = {key: movement_label(move) for key, move in moves.items()}
     assert labels == {"DDD": "▲3", "AAA": "▼1", "BBB": "▼1", "NEW": "new", "CCC": "▼2"}
+    assert movement_label(Movement("first")) == ""
 
 
 def test_unchanged_position_is_marked_with_a_dash() -> None:
     digest = ranking(BASE, snapshot(BASE))
-    assert [line.movement.label for line in digest.lines] == ["–", "–", "–", "–"]
+    assert [line.movement for line in digest.lines] == [Movement("same")] * 4
+    assert movement_label(Movement("same")) == "–"
     assert digest.movers == ()
 
 
@@ -103,10 +121,19 @@ def test_biggest_movers_are_three_with_the_input_that_changed() -> None:
     assert len(digest.movers) == 3
     top = digest.movers[0]
     assert (top.key, top.before, top.after, top.places) == ("CCC", 3, 1, 2)
-    assert "investment $100 → $50" in top.reasons
-    assert "expected return $200 → $600" in top.reasons
+    assert InputChanged("investment", D(100), D(50)) in top.reasons
+    assert InputChanged("expected return", D(200), D(600)) in top.reasons
+    words = [reason_text(reason, "USD") for reason in top.reasons]
+    assert "investment $100 → $50" in words
+    assert "expected return $200 → $600" in words
     pushed = {m.key: m for m in digest.movers[1:]}
-    assert pushed["AAA"].reasons == ("its own inputs are unchanged; others rose or joined",)
+    assert pushed["AAA"].reasons == (OthersMoved(up=False),)
+    assert reason_text(OthersMoved(up=False), "USD") == (
+        "its own inputs are unchanged; others rose or joined"
+    )
+    assert reason_text(OthersMoved(up=True), "USD") == (
+        "its own inputs are unchanged; others fell or left"
+    )
 
 
 def test_confidence_change_is_named_as_the_reason() -> None:
@@ -116,7 +143,8 @@ def test_confidence_change_is_named_as_the_reason() -> None:
     now[1] = product("BBB", "100", "300", "0.3")  # 0.3*300-100 = -10 % → last
     digest = ranking(now, previous)
     bbb = next(m for m in digest.movers if m.key == "BBB")
-    assert bbb.reasons == ("confidence 90% → 30%",)
+    assert bbb.reasons == (InputChanged("confidence", D("0.9"), D("0.3")),)
+    assert reason_text(bbb.reasons[0], "USD") == "confidence 90% → 30%"
     assert bbb.places == -2
 
 
@@ -144,7 +172,17 @@ def test_ranking_snapshot_survives_a_json_round_trip() -> None:
     digest = ranking(BASE)
     stored = json.loads(json.dumps(digest.snapshot))
     again = ranking(BASE, stored)
-    assert [line.movement.label for line in again.lines] == ["–"] * 4
+    assert [line.movement for line in again.lines] == [Movement("same")] * 4
+
+
+def test_reasons_without_a_single_value_are_worded_by_what_changed() -> None:
+    assert reason_text(InputsChanged("cash flows"), "EUR") == "cash flows changed"
+    assert reason_text(MeasureChanged("roi", "risk"), "EUR") == (
+        "ranking measure changed from ROI to risk-adjusted ROI"
+    )
+    assert reason_text(InputChanged("investment", D(120000), D(1500000)), "EUR") == (
+        "investment €120k → €1.5M"
+    )
 
 
 # -- status ------------------------------------------------------------------------------
@@ -189,7 +227,7 @@ def state(
     )
 
 
-def status(now: StatusState, before: StatusState | None) -> object:
+def status(now: StatusState, before: StatusState | None) -> StatusDigest:
     return compose_status(
         now,
         portfolio="Products",

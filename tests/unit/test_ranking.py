@@ -7,15 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import InvalidInput
-from domain.ranking import (
-    MEASURES,
-    Ranked,
-    RankInput,
-    Weights,
-    measure_value,
-    parse_weights,
-    rank,
-)
+from domain.ranking import Ranked, RankInput, Weights, measure_value, rank
+from domain.vocabulary import MEASURES
 
 RATE = Decimal("0.08")
 
@@ -156,36 +149,6 @@ def test_score_without_weights_uses_equal_weights() -> None:
 def test_measure_value_of_score_is_refused() -> None:
     with pytest.raises(InvalidInput, match="only in a ranking"):
         measure_value(product("A", 1, 2), "score", discount_rate=RATE)
-
-
-def test_parse_weights_reads_percentages() -> None:
-    assert parse_weights("roi 40% risk 30% alignment 30%") == Weights(
-        roi=Decimal("0.4"), risk=Decimal("0.3"), alignment=Decimal("0.3")
-    )
-
-
-def test_parse_weights_accepts_commas_and_spaces_before_percent() -> None:
-    assert parse_weights("roi 50 %, npv 50%") == Weights(roi=Decimal("0.5"), npv=Decimal("0.5"))
-
-
-def test_parse_weights_that_do_not_sum_to_100_say_the_sum() -> None:
-    with pytest.raises(InvalidInput, match="yours add up to 90 %"):
-        parse_weights("roi 40% risk 30% alignment 20%")
-
-
-def test_parse_weights_unknown_measure_suggests() -> None:
-    with pytest.raises(InvalidInput, match="Did you mean `risk`"):
-        parse_weights("roi 50% rsk 50%")
-
-
-def test_parse_weights_refuses_a_measure_given_twice() -> None:
-    with pytest.raises(InvalidInput, match="weighted twice"):
-        parse_weights("roi 50% roi 50%")
-
-
-def test_parse_weights_refuses_stray_text() -> None:
-    with pytest.raises(InvalidInput, match="could not read"):
-        parse_weights("roi 50% npv 50% please")
 
 
 # --- the vectorised ordering equals the exact Decimal ordering -------------------------

@@ -1,0 +1,166 @@
+"""Folio's words, defined once: statuses, stages, healths, measures, digest kinds, weekdays.
+
+Every other module imports these; none re-declares them. Synonyms people type (in chat or
+after a `|`) map onto the canonical words here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- roadmap item statuses ----------------------------------------------------------------
+
+STATUSES: Final = ("idea", "planned", "in progress", "testing", "done", "dropped")
+OPEN_STATUSES: Final = ("idea", "planned", "in progress", "testing")
+CLOSED_STATUSES: Final = ("done", "dropped")
+# How items sort on a roadmap or card: work under way first, finished work last.
+STATUS_ORDER: Final = {
+    "in progress": 0,
+    "testing": 1,
+    "planned": 2,
+    "idea": 3,
+    "done": 4,
+    "dropped": 5,
+}
+STATUS_SYNONYMS: Final[dict[str, str]] = {
+    "idea": "idea",
+    "planned": "planned",
+    "scheduled": "planned",
+    "in progress": "in progress",
+    "inprogress": "in progress",
+    "work in progress": "in progress",
+    "wip": "in progress",
+    "started": "in progress",
+    "ongoing": "in progress",
+    "underway": "in progress",
+    "under way": "in progress",
+    "testing": "testing",
+    "in testing": "testing",
+    "qa": "testing",
+    "in qa": "testing",
+    "done": "done",
+    "shipped": "done",
+    "complete": "done",
+    "completed": "done",
+    "finished": "done",
+    "released": "done",
+    "delivered": "done",
+    "dropped": "dropped",
+    "cancelled": "dropped",
+    "canceled": "dropped",
+    "abandoned": "dropped",
+}
+
+# -- product lifecycle stages and health ----------------------------------------------------
+
+STAGES: Final = (
+    "ideation",
+    "research",
+    "development",
+    "testing",
+    "launch",
+    "growth",
+    "maturity",
+    "decline",
+    "retired",
+)
+FIRST_STAGE: Final = "ideation"
+
+HEALTHS: Final = ("on track", "at risk", "off track")
+GOOD_HEALTH: Final = "on track"
+# Worse health sorts later.
+HEALTH_RANK: Final = {"on track": 0, "at risk": 1, "off track": 2}
+HEALTH_SYNONYMS: Final[dict[str, str]] = {
+    "on track": "on track",
+    "ontrack": "on track",
+    "at risk": "at risk",
+    "atrisk": "at risk",
+    "off track": "off track",
+    "offtrack": "off track",
+}
+HEALTH_COLOURS: Final[dict[str, str]] = {
+    "green": "on track",
+    "amber": "at risk",
+    "yellow": "at risk",
+    "red": "off track",
+}
+
+# -- measures ---------------------------------------------------------------------------------
+
+MEASURES: Final = ("roi", "risk", "npv", "score")
+MEASURE_LABELS: Final = {
+    "roi": "ROI",
+    "risk": "risk-adjusted ROI",
+    "npv": "NPV",
+    "score": "weighted score",
+}
+# The parts a weighted score is made of, with their labels.
+WEIGHT_PARTS: Final = ("roi", "risk", "npv", "alignment")
+WEIGHT_LABELS: Final = {
+    "roi": "ROI",
+    "risk": "risk-adjusted ROI",
+    "npv": "NPV",
+    "alignment": "alignment",
+}
+
+# -- product metrics --------------------------------------------------------------------------
+
+MONEY_METRICS: Final = frozenset({"revenue", "arr", "mrr", "cost", "costs", "profit"})
+# How metrics sort on a card: the three everyone records first, then by name.
+METRIC_ORDER: Final = {"revenue": 0, "csat": 1, "reach": 2}
+METRIC_SYNONYMS: Final = {
+    "customer_satisfaction": "csat",
+    "satisfaction": "csat",
+    "sales": "revenue",
+}
+
+# -- digests ----------------------------------------------------------------------------------
+
+DIGEST_KINDS: Final = ("ranking", "status")
+DIGEST_KIND_CHOICES: Final = ("ranking", "status", "both")
+CADENCES: Final = ("weekly", "daily")
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES: Final = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+
+# -- roles ------------------------------------------------------------------------------------
+
+PORTFOLIO_MANAGER: Final = "portfolio-manager"
+ROLES: Final = (PORTFOLIO_MANAGER, "none")
+# A product's owner is its product manager: the word is read (to explain that no grant is
+# needed) but never stored.
+PRODUCT_MANAGER: Final = "product-manager"
+ROLE_WORDS: Final = (PORTFOLIO_MANAGER, PRODUCT_MANAGER, "none")
+
+# -- words people type for the weighted score's parts ------------------------------------------
+
+WEIGHT_SYNONYMS: Final[dict[str, str]] = {
+    "roi": "roi",
+    "risk": "risk",
+    "risk-adjusted": "risk",
+    "npv": "npv",
+    "alignment": "alignment",
+    "align": "alignment",
+    "objectives": "alignment",
+}
+
+
+def digest_kinds(choice: str) -> tuple[str, ...]:
+    """The digests a subscription's choice posts: `both` is ranking then status."""
+    return DIGEST_KINDS if choice == "both" else (choice,)
+
+
+# -- the early stages a healthy portfolio keeps something in (its pipeline) -------------------
+
+PIPELINE_STAGES: Final = ("ideation", "research")
+
+# -- the statuses whose progress (0–100 %) is shown next to an item ---------------------------
+
+PROGRESS_STATUSES: Final = ("planned", "in progress", "testing")
