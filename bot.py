@@ -24,7 +24,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from domain.services import Services, build_services
-from domain.services.common import system_clock
+from domain.services.clock import system_clock
 from domain.store import Store, make_engine
 from handlers import chat, commands, errors
 from handlers.delivery import build_client
@@ -301,13 +301,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Database is up to date ({redact(settings.database_url)}).")
         return 0
     if mode == "import":
-        from handlers.csv_import import import_command
+        from console.importer import import_command
 
         return import_command(
             settings.database_url, Path(args.file), team_id=args.team, portfolio=args.portfolio
         )
     if mode == "console":
-        from handlers.console.repl import run_console
+        from console.repl import run_console
 
         return run_console(settings, create_app=create_app)
     if mode in ("http", "socket") and not (settings.bot_token or settings.client_id):

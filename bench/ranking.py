@@ -32,12 +32,12 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import insert
 
-from domain.commands import RankRequest
+from domain.commands.portfolio import RankRequest
 from domain.models import Base, Objective, Portfolio, Product, ProductObjective, Workspace
-from domain.ranking import MEASURES
 from domain.services import build_services
 from domain.store import Store, make_engine
 from domain.views import Actor
+from domain.vocabulary import MEASURES
 from handlers.blocks import Message
 from handlers.messages import ranking
 
@@ -139,7 +139,7 @@ def folio_rank(store: Store) -> Callable[[str], Message]:
     services = build_services(store, lambda: NOW)
 
     def run(measure: str) -> Message:
-        return ranking(services.portfolios.rank(ACTOR, None, RankRequest(measure, None, None)))
+        return ranking(services.ranking.rank(ACTOR, None, RankRequest(measure, None, None)))
 
     return run
 

@@ -1,15 +1,38 @@
-"""The database: engine, transactions, and the one place tenancy is enforced."""
+"""The database: engine, transactions, and the one place tenancy is enforced.
+
+A use case gets a `Tenant`: a session bound to one workspace. The session itself adds
+`team_id = :team` to every ORM SELECT, UPDATE and DELETE of a workspace-owned model
+(SQLAlchemy's `do_orm_execute` + `with_loader_criteria` recipe), so a statement that
+forgets the filter still sees only its workspace; `Tenant.get` checks rows the identity
+map hands back without SQL, and a flush refuses a row stamped with another workspace.
+Work that spans workspaces (the digest outbox, the CSV importer's workspace lookup) goes
+through `Store.system()`, the one explicit unscoped path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, TypeVarTuple, overload
 
-from sqlalchemy import Engine, Select, create_engine, event, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, Executable, Result, Select, create_engine, event, select
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    sessionmaker,
+    with_loader_criteria,
+)
+
+from domain.models import Base
 
 M = TypeVar("M")
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+_TEAM = "folio_team_id"
+_READ_ONLY = "folio_read_only"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -31,12 +54,58 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # IMMEDIATE takes the write lock up front, so concurrent writers wait on
-            # busy_timeout instead of failing when a read transaction upgrades.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front (IMMEDIATE), so concurrent writers wait on
+            # busy_timeout instead of failing when a read transaction upgrades. Read-only
+            # use cases begin DEFERRED: WAL readers never block the writer.
+            if conn.get_execution_options().get(_READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _scope_to_workspace(state: ORMExecuteState) -> None:
+    """Add the session's workspace to every ORM statement it runs."""
+    team_id = state.session.info.get(_TEAM)
+    if team_id is None:
+        return
+    if state.is_insert:
+        given: Any = state.parameters
+        rows: list[Any] = list(given) if isinstance(given, list | tuple) else [given or {}]
+        if any(row.get("team_id", team_id) != team_id for row in rows):
+            raise PermissionError("an INSERT for another workspace reached this workspace")
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(
+        *(
+            with_loader_criteria(model, lambda cls: cls.team_id == team_id, include_aliases=True)
+            for model in _workspace_models()
+        )
+    )
+
+
+@cache
+def _workspace_models() -> tuple[type[Any], ...]:
+    """Every mapped model whose rows belong to a workspace (all of them carry team_id)."""
+    return tuple(mapper.class_ for mapper in Base.registry.mappers if "team_id" in mapper.columns)
+
+
+def _refuse_foreign_rows(session: Session, _context: Any, _instances: Any) -> None:
+    """A tenant session never writes a row that belongs to another workspace."""
+    team_id = session.info.get(_TEAM)
+    if team_id is None:
+        return
+    for row in (*session.new, *session.dirty):
+        if isinstance(row, Base) and getattr(row, "team_id", team_id) != team_id:
+            raise PermissionError("a row of another workspace reached this workspace's session")
+
+
+def _refuse_writes(_session: Session, _context: Any, _instances: Any) -> None:
+    """A read-only use case that tries to write is a bug, not a silent no-op."""
+    raise PermissionError("a read-only session tried to write")
 
 
 class Store:
@@ -45,42 +114,120 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
+        event.listen(self._sessions, "do_orm_execute", _scope_to_workspace)
+        event.listen(self._readers, "do_orm_execute", _scope_to_workspace)
+        event.listen(self._sessions, "before_flush", _refuse_foreign_rows)
+        event.listen(self._readers, "before_flush", _refuse_writes)
 
     @contextmanager
     def transaction(self, team_id: str) -> Iterator[Tenant]:
         """A session scoped to one workspace, committed on success and rolled back on error."""
         with self._sessions.begin() as session:
+            session.info[_TEAM] = team_id
             yield Tenant(session, team_id)
 
     @contextmanager
-    def system_transaction(self) -> Iterator[Session]:
-        """A session for cross-workspace housekeeping (the scheduler's claims)."""
+    def read(self, team_id: str) -> Iterator[Tenant]:
+        """A read-only session scoped to one workspace (on SQLite it takes no write lock)."""
+        with self._readers() as session:
+            session.info[_TEAM] = team_id
+            try:
+                yield Tenant(session, team_id)
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def system(self) -> Iterator[System]:
+        """The one unscoped path, for cross-workspace work (the outbox, the importer)."""
         with self._sessions.begin() as session:
-            yield session
+            yield System(session)
 
 
-class Tenant:
+class _Rows:
+    """Statement helpers shared by the scoped and the system session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @overload
+    def execute(self, stmt: Select[*Ts], params: Any = None) -> Result[*Ts]: ...
+    @overload
+    def execute(self, stmt: Executable, params: Any = None) -> Result[*tuple[Any, ...]]: ...
+    def execute(self, stmt: Executable, params: Any = None) -> Result[*tuple[Any, ...]]:
+        """Run a statement (with rows of parameters for a bulk INSERT)."""
+        return self._session.execute(stmt, params)
+
+    def scalars(self, stmt: Select[T]) -> list[T]:
+        """The first column of every row."""
+        return list(self._session.scalars(stmt))
+
+    def scalar(self, stmt: Select[T]) -> T | None:
+        """The first column of the first row, or None."""
+        return self._session.scalar(stmt)
+
+    def first(self, stmt: Select[M]) -> M | None:
+        """The first row of a statement, or None."""
+        return self._session.scalars(stmt.limit(1)).first()
+
+    def all(self, stmt: Select[M]) -> list[M]:
+        """All rows of a statement."""
+        return list(self._session.scalars(stmt))
+
+    def add(self, row: Any) -> None:
+        """Add a new row."""
+        self._session.add(row)
+
+    def add_all(self, rows: Iterable[Any]) -> None:
+        """Add new rows."""
+        for row in rows:
+            self.add(row)
+
+    def delete(self, row: Any) -> None:
+        """Delete a row."""
+        self._session.delete(row)
+
+    def flush(self) -> None:
+        """Send pending changes (to learn generated ids) without committing."""
+        self._session.flush()
+
+    def savepoint(self) -> SessionTransaction:
+        """A nested transaction, committed or rolled back on its own."""
+        return self._session.begin_nested()
+
+    @staticmethod
+    def select(model: type[M]) -> Select[M]:
+        """SELECT rows of a model."""
+        return select(model)
+
+
+class Tenant(_Rows):
     """A session that only ever sees one workspace's rows."""
 
     def __init__(self, session: Session, team_id: str) -> None:
-        self.session = session
+        super().__init__(session)
         self.team_id = team_id
 
-    def select(self, model: type[M]) -> Select[M]:
-        """SELECT model rows of this workspace only."""
-        return select(model).where(model.team_id == self.team_id)  # type: ignore[attr-defined]
+    def get(self, model: type[M], key: Any) -> M | None:
+        """A row by primary key, or None when it is absent or belongs to another workspace."""
+        row = self._session.get(model, key)
+        if row is None or getattr(row, "team_id", None) != self.team_id:
+            return None
+        return row
 
     def add(self, row: Any) -> None:
         """Add a row, stamping it with this workspace's team_id."""
         if getattr(row, "team_id", None) not in (None, self.team_id):
-            raise ValueError("row belongs to another workspace")
+            raise PermissionError("row belongs to another workspace")
         row.team_id = self.team_id
-        self.session.add(row)
+        self._session.add(row)
 
-    def first(self, stmt: Select[M]) -> M | None:
-        """The first row of a scoped statement, or None."""
-        return self.session.scalars(stmt.limit(1)).first()
 
-    def all(self, stmt: Select[M]) -> list[M]:
-        """All rows of a scoped statement."""
-        return list(self.session.scalars(stmt))
+class System(_Rows):
+    """An unscoped session for work that spans workspaces; every use is deliberate."""
+
+    def get(self, model: type[M], key: Any) -> M | None:
+        """A row by primary key, whichever workspace it belongs to."""
+        return self._session.get(model, key)

@@ -36,6 +36,7 @@ class MetricView:
     recorded_at: datetime
     previous: Decimal | None = None
     is_money: bool = False
+    period: str | None = None  # the span of the change: d/d, w/w, m/m, q/q, y/y
 
     @property
     def change(self) -> Decimal | None:
@@ -96,12 +97,24 @@ class ProductCard:
     latest_feedback: tuple[str, ...] = ()
 
 
+FieldValue = Decimal | str | tuple[Decimal, ...] | tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field a command changed, as values (money in the portfolio's currency)."""
+
+    field: str  # name, owner, investment, expected return, confidence, category, stage …
+    before: FieldValue
+    after: FieldValue
+
+
 @dataclass(frozen=True)
 class ProductChange:
     """What a command did to a product: the card after, and the fields that changed."""
 
     card: ProductCard
-    changed: tuple[tuple[str, str, str], ...] = ()  # (field, before, after), already formatted
+    changed: tuple[FieldChange, ...] = ()
     created: bool = False
 
 
@@ -168,7 +181,7 @@ class RoadmapView:
 class ItemChange:
     product_key: str
     item: ItemView
-    changed: tuple[tuple[str, str, str], ...] = ()
+    changed: tuple[FieldChange, ...] = ()
     created: bool = False
 
 

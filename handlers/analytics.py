@@ -6,59 +6,60 @@ an export goes to the asker in a direct message.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from typing import Literal, cast
 
 from slack_sdk.errors import SlackApiError
 
-from domain.allocation import ShareRule
-from domain.balance import GROUPINGS
-from domain.commands import CATEGORY_MAX, RANK_MEASURES, RankRequest, one_of
-from domain.errors import InvalidInput
-from domain.grammar import CommandText, check_fields, clean_text, parse_key
-from domain.money import format_money, format_money_short, parse_amount, parse_percent
-from domain.money import plain_decimal as plain
-from domain.ranking import parse_weights
-from domain.services.analytics import (
-    AllocateBy,
-    AllocateRequest,
-    AllocationLine,
-    AllocationView,
-    BalanceView,
-    ChartData,
-    Grouping,
-    Method,
-    ObjectiveChange,
-    ObjectiveView,
-    RoadmapRanking,
-    WeightsView,
+from domain.allocation import AllocationRefused
+from domain.balance import (
+    CONCENTRATION_LIMIT,
+    Concentrated,
+    Flag,
+    NoInvestment,
+    NoPipeline,
+    Troubled,
 )
+from domain.commands.common import parse_nothing
+from domain.commands.objectives import (
+    OBJECTIVE_USAGE,
+    AddObjective,
+    ListObjectives,
+    parse_objective,
+)
+from domain.commands.planning import (
+    ALLOCATE_USAGE,
+    BALANCE_USAGE,
+    CHART_USAGE,
+    WEIGHTS_USAGE,
+    parse_allocate,
+    parse_balance,
+    parse_chart,
+    parse_weights_command,
+)
+from domain.commands.portfolio import RankRequest
+from domain.commands.roadmap import ITEM_RANK_USAGE, parse_item_rank
+from domain.errors import InvalidInput
+from domain.money import plain_decimal as plain
+from domain.services.objectives import ObjectiveChange, ObjectiveView
+from domain.services.planning import BalanceView, ChartData
+from domain.services.ranking import WeightsView
+from domain.services.roadmap import RoadmapRanking
 from domain.views import RankingView
+from domain.vocabulary import MEASURE_LABELS, WEIGHT_LABELS
 from handlers import charts
+from handlers.allocation import allocation, refusal_text
 from handlers.blocks import Message, build
 from handlers.commands import PORTFOLIO, ROADMAP, Reply, Request
-from handlers.messages import MEASURE_LABELS, measure_value, text_message
+from handlers.formats import (
+    format_money_short,
+    format_percent,
+    format_percent_above,
+    format_ratio,
+)
+from handlers.messages import measure_value, text_message
 from handlers.render import escape, render
 
-OBJECTIVE_USAGE = "/portfolio objective add GROW Grow ARR 30% | weight 3"
-OBJECTIVE_SET_USAGE = "/portfolio objective set GROW | weight 2 | title Grow ARR 40%"
-WEIGHTS_USAGE = "/portfolio weights roi 40% risk 30% alignment 30%"
-ALLOCATE_USAGE = (
-    "/portfolio allocate 2m | min Growth 30%, Platform 10% | max Core 50% | keep CHK "
-    "| drop LEG | by score"
-)
-BALANCE_USAGE = "/portfolio balance [by category|stage|health]"
-CHART_USAGE = "/portfolio chart [bubble|ranking] [roi|risk|npv|score]"
 EXPORT_USAGE = "/portfolio export"
-ITEM_RANK_USAGE = "/roadmap rank CHK [rice|wsjf]"
-
-WEIGHT_MAX = Decimal(1000)
-WEIGHT_RE = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,4})?")
-CHART_KINDS = ("bubble", "ranking")
-ITEM_METHODS = ("rice", "wsjf")
-UNFUNDED_SHOWN = 60
-WEIGHT_LABELS = {"roi": "ROI", "risk": "risk-adjusted ROI", "npv": "NPV", "alignment": "alignment"}
 INPUT_EXAMPLES = {
     "rice": "reach 2000 | impact 2 | confidence 80% | effort 3",
     "wsjf": "value 8 | criticality 5 | risk 3 | size 5",
@@ -72,55 +73,18 @@ CANT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_a
 @PORTFOLIO.sub("objective", OBJECTIVE_USAGE)
 def objective(req: Request) -> Reply:
     """Add company objectives (KEY, title, weight), change them, or list them with their links."""
-    verb, _, rest = req.cmd.head.partition(" ")
-    verb = verb.lower()
-    if verb in ("", "list"):
-        check_fields(req.cmd, (), usage="/portfolio objective list")
-        if rest.strip():
-            raise InvalidInput("`/portfolio objective list` takes nothing after it.")
-        return Reply(objective_list(req.services.analytics.objectives(req.actor)))
-    if verb == "add":
-        values = check_fields(req.cmd, ("weight",), usage=OBJECTIVE_USAGE)
-        words = rest.split(maxsplit=1)
-        if len(words) < 2:
-            raise InvalidInput(f"Give the objective a key and a title, e.g. `{OBJECTIVE_USAGE}`.")
-        key = parse_key(words[0])
-        title = clean_text(words[1], what="An objective's title", max_len=200)
-        weight = parse_weight(values["weight"]) if "weight" in values else None
-        change = req.services.analytics.add_objective(req.actor, key, title, weight)
+    request = parse_objective(req.cmd)
+    if isinstance(request, ListObjectives):
+        return Reply(objective_list(req.services.objectives.objectives(req.actor)))
+    if isinstance(request, AddObjective):
+        change = req.services.objectives.add_objective(
+            req.actor, request.key, request.title, request.weight
+        )
         return Reply(objective_change(change), in_channel=True)
-    if verb == "set":
-        values = check_fields(req.cmd, ("weight", "title"), usage=OBJECTIVE_SET_USAGE)
-        words = rest.split()
-        if len(words) != 1 or not values:
-            raise InvalidInput(
-                f"Name one objective, then what to change, e.g. `{OBJECTIVE_SET_USAGE}`."
-            )
-        change = req.services.analytics.set_objective(
-            req.actor,
-            parse_key(words[0]),
-            title=clean_text(values["title"], what="An objective's title", max_len=200)
-            if "title" in values
-            else None,
-            weight=parse_weight(values["weight"]) if "weight" in values else None,
-        )
-        return Reply(objective_change(change), in_channel=bool(change.changed))
-    raise InvalidInput(
-        f"`/portfolio objective {verb}` isn't something I know. Use `objective add`, "
-        f"`objective set` or `objective list`, e.g. `{OBJECTIVE_USAGE}`."
+    change = req.services.objectives.set_objective(
+        req.actor, request.key, title=request.title, weight=request.weight
     )
-
-
-def parse_weight(text: str) -> Decimal:
-    """An objective's weight: a number above 0 and at most 1,000, like `3` or `1.5`."""
-    written = text.strip()
-    value = Decimal(written) if WEIGHT_RE.fullmatch(written) else None
-    if value is None or not 0 < value <= WEIGHT_MAX:
-        raise InvalidInput(
-            f"An objective's weight is a number above 0 and at most 1,000; you wrote "
-            f"`{written}`. Example: `| weight 3`."
-        )
-    return value
+    return Reply(objective_change(change), in_channel=bool(change.changed))
 
 
 def objective_change(change: ObjectiveChange) -> Message:
@@ -163,12 +127,10 @@ def objective_list(objectives: tuple[ObjectiveView, ...]) -> Message:
 @PORTFOLIO.sub("weights", WEIGHTS_USAGE)
 def weights(req: Request) -> Reply:
     """Set the weighted score's weights (they add up to 100 %), or show them."""
-    check_fields(req.cmd, (), usage=WEIGHTS_USAGE)
-    if not req.cmd.head:
-        return Reply(weights_message(req.services.analytics.weights(req.actor, req.channel_id)))
-    view = req.services.analytics.set_weights(
-        req.actor, req.channel_id, parse_weights(req.cmd.head)
-    )
+    new_weights = parse_weights_command(req.cmd)
+    if new_weights is None:
+        return Reply(weights_message(req.services.ranking.weights(req.actor, req.channel_id)))
+    view = req.services.ranking.set_weights(req.actor, req.channel_id, new_weights)
     return Reply(weights_message(view), in_channel=True)
 
 
@@ -184,101 +146,11 @@ def weights_message(view: WeightsView) -> Message:
 def allocate(req: Request) -> Reply:
     """Fund the products worth most within a budget, with category shares, keeps and drops."""
     request = parse_allocate(req.cmd)
-    return Reply(allocation(req.services.analytics.allocate(req.actor, req.channel_id, request)))
-
-
-def parse_allocate(cmd: CommandText) -> AllocateRequest:
-    """`allocate [BUDGET] | min CAT P%, … | max CAT P% | keep K … | drop K … | by value|score`."""
-    values = check_fields(cmd, ("min", "max", "keep", "drop", "by"), usage=ALLOCATE_USAGE)
-    budget = parse_amount(cmd.head) if cmd.head else None
-    rules = tuple(
-        rule
-        for kind in ("min", "max")
-        if kind in values
-        for rule in _share_rules(values[kind], kind)
-    )
-    by = one_of(values.get("by", "value"), ("value", "score"), what="thing to maximise")
-    return AllocateRequest(
-        budget=budget,
-        rules=rules,
-        keep=_keys(values.get("keep", "")),
-        drop=_keys(values.get("drop", "")),
-        by=cast(AllocateBy, by),
-    )
-
-
-def _share_rules(text: str, kind: Literal["min", "max"]) -> list[ShareRule]:
-    rules = []
-    for part in text.split(","):
-        words = part.split()
-        if len(words) < 2:
-            raise InvalidInput(
-                f"Write a `{kind}` rule as a category and a share of the budget, like "
-                f"`| {kind} Growth 30%` (several: `| {kind} Growth 30%, Core 10%`); "
-                f"you wrote `{part.strip()}`."
-            )
-        category = clean_text(" ".join(words[:-1]), what="A category", max_len=CATEGORY_MAX)
-        share = parse_percent(words[-1], what=f"The `{kind} {category}` share")
-        rules.append(ShareRule(category=category, share=share, kind=kind))
-    return rules
-
-
-def _keys(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(parse_key(word) for word in text.replace(",", " ").split()))
-
-
-def allocation(view: AllocationView) -> Message:
-    """Funded and unfunded products, money used and left, and what would fund the next one."""
-    label = "value" if view.by == "value" else "score"
-
-    def shown(amount: Decimal) -> str:
-        if view.by == "value":
-            return format_money_short(amount, view.currency)
-        return f"{amount:.2f}"
-
-    def line(mark: str, item: AllocationLine) -> str:
-        return render(
-            "analytics/allocation_line.mrkdwn.j2",
-            mark=mark,
-            line=item,
-            currency=view.currency,
-            value_label=label,
-            value=shown(item.value),
-        )
-
-    lines = [line(":white_check_mark:", item) for item in view.funded]
-    if view.unfunded:
-        lines.append("*Not funded*")
-        lines += [line(":white_circle:", item) for item in view.unfunded[:UNFUNDED_SHOWN]]
-        if len(view.unfunded) > UNFUNDED_SHOWN:
-            lines.append(f"_… and {len(view.unfunded) - UNFUNDED_SHOWN:,} more not funded_")
-    total = (
-        format_money(view.total_value, view.currency)
-        if view.by == "value"
-        else f"{view.total_value:.2f}"
-    )
-    bound = "" if view.bound is None else shown(view.bound)
-    title = f"Allocation · {view.portfolio}"
-    fallback = (
-        f"Allocation of {view.portfolio}: {len(view.funded)} funded, "
-        f"{format_money(view.used, view.currency)} used of "
-        f"{format_money(view.budget, view.currency)}, total {label} {total}"
-    )
-    advice = render(
-        "analytics/allocation_advice.mrkdwn.j2",
-        view=view,
-        value_label=label,
-        best_value=shown(view.best_unfunded.value) if view.best_unfunded else "",
-    )
-    return build(
-        fallback=escape(fallback),
-        title=title,
-        body=[render("analytics/allocation_intro.mrkdwn.j2", view=view, total=total)],
-        lines=lines,
-        more="more products",
-        after=[advice],
-        footer=render("analytics/allocation_footer.mrkdwn.j2", view=view, bound=bound),
-    )
+    try:
+        view = req.services.planning.allocate(req.actor, req.channel_id, request)
+    except AllocationRefused as refused:
+        raise InvalidInput(refusal_text(refused.reasons, refused.currency or "")) from None
+    return Reply(allocation(view))
 
 
 # -- balance ----------------------------------------------------------------------------
@@ -287,16 +159,7 @@ def allocation(view: AllocationView) -> Message:
 @PORTFOLIO.sub("balance", BALANCE_USAGE)
 def show_balance(req: Request) -> Reply:
     """Shares of investment and expected value by category, stage or health, with warnings."""
-    check_fields(req.cmd, (), usage=BALANCE_USAGE)
-    words = req.cmd.head.split()
-    if words[:1] and words[0].lower() == "by":
-        words = words[1:]
-    if len(words) > 1 or (not words and req.cmd.head):
-        raise InvalidInput(
-            f"Say how to group, e.g. `/portfolio balance by stage`. ({BALANCE_USAGE})"
-        )
-    by = one_of(words[0], GROUPINGS, what="grouping") if words else "category"
-    view = req.services.analytics.balance(req.actor, req.channel_id, cast(Grouping, by))
+    view = req.services.planning.balance(req.actor, req.channel_id, parse_balance(req.cmd))
     return Reply(balance_message(view))
 
 
@@ -309,11 +172,30 @@ def concentration_words(hhi: Decimal) -> str:
     return "highly concentrated"
 
 
+def flag_text(flag: Flag) -> str:
+    """A balance warning in words: "72% of investment is in Growth"."""
+    if isinstance(flag, Concentrated):
+        share = format_percent_above(flag.share, flag.limit)
+        return f"{share} of investment is in {flag.category}"
+    if isinstance(flag, Troubled):
+        share = format_percent_above(flag.share, flag.limit)
+        return f"{share} of investment is at risk or off track"
+    if isinstance(flag, NoPipeline):
+        return f"No pipeline: nothing in {' or '.join(flag.stages)}"
+    if isinstance(flag, NoInvestment):
+        return "No investment recorded yet: shares and concentration cannot be judged"
+    return "The portfolio is empty: add products to see its balance"
+
+
 def balance_message(view: BalanceView) -> Message:
     """The balance report: one line per group, the concentration, and the flags."""
     report = view.report
     title = f"Balance by {report.by} · {view.portfolio}"
-    flags = render("analytics/balance_flags.mrkdwn.j2", flags=report.flags)
+    flags = render(
+        "analytics/balance_flags.mrkdwn.j2",
+        flags=[flag_text(flag) for flag in report.flags],
+        limit=format_percent(CONCENTRATION_LIMIT),
+    )
     if not report.groups:
         return build(fallback=escape(title), title=title, body=[flags])
     lines = [
@@ -321,7 +203,7 @@ def balance_message(view: BalanceView) -> Message:
         for group in report.groups
     ]
     fallback = f"{title}: " + "; ".join(
-        f"{g.name} {g.investment_share * 100:.0f}%" for g in report.groups[:10]
+        f"{g.name} {format_percent(g.investment_share)}" for g in report.groups[:10]
     )
     return build(
         fallback=escape(fallback),
@@ -346,27 +228,20 @@ def balance_message(view: BalanceView) -> Message:
 @PORTFOLIO.sub("chart", CHART_USAGE)
 def chart(req: Request) -> Reply:
     """Post the risk–return bubble chart, or the ranking as bars, to this channel."""
-    check_fields(req.cmd, (), usage=CHART_USAGE)
-    words = req.cmd.head.lower().split()
-    kind = one_of(words[0], CHART_KINDS, what="chart") if words else "bubble"
-    if len(words) > (2 if kind == "ranking" else 1):
-        raise InvalidInput(f"I don't understand `{req.cmd.head}`. Usage: `{CHART_USAGE}`.")
-    if kind == "bubble":
-        data = req.services.analytics.chart_points(req.actor, req.channel_id)
+    request = parse_chart(req.cmd)
+    if request.kind == "bubble":
+        data = req.services.planning.chart_points(req.actor, req.channel_id)
         png, title, alt = bubble_png(data)
         count = len(data.points)
     else:
-        measure = (
-            one_of(words[1], RANK_MEASURES, what="ranking measure") if len(words) > 1 else None
-        )
-        view = req.services.portfolios.rank(
+        view = req.services.ranking.rank(
             req.actor,
             req.channel_id,
-            RankRequest(measure=measure, top=charts.MAX_BARS, category=None),
+            RankRequest(measure=request.measure, top=charts.MAX_BARS, category=None),
         )
         png, title, alt = ranking_png(view)
         count = view.total
-    filename = f"{kind}-chart.png"
+    filename = f"{request.kind}-chart.png"
     try:
         req.client.files_upload_v2(
             channel=req.channel_id,
@@ -416,7 +291,7 @@ def ranking_png(view: RankingView) -> tuple[bytes, str, str]:
 
     def value_format(value: float) -> str:
         if view.measure in ("roi", "risk"):
-            return f"{value * 100:,.0f}%"
+            return format_ratio(Decimal(f"{float(value):.4f}"))
         if view.measure == "npv":
             return format_money_short(Decimal(f"{float(value):.2f}"), view.currency)
         return f"{value:.2f}"
@@ -445,10 +320,8 @@ def cant_post(error: SlackApiError, doing: str) -> Message:
 @PORTFOLIO.sub("export", EXPORT_USAGE)
 def export(req: Request) -> Reply:
     """Send yourself this channel's portfolio as a CSV file (importable with `bot.py import`)."""
-    check_fields(req.cmd, (), usage=EXPORT_USAGE)
-    if req.cmd.head:
-        raise InvalidInput("`/portfolio export` takes nothing after it.")
-    exported = req.services.analytics.export(req.actor, req.channel_id)
+    parse_nothing(req.cmd, EXPORT_USAGE)
+    exported = req.services.transfer.export(req.actor, req.channel_id)
     opened = req.client.conversations_open(users=req.actor.user_id)
     dm = str(opened["channel"]["id"])
     try:
@@ -478,15 +351,8 @@ def export(req: Request) -> Reply:
 @ROADMAP.sub("rank", ITEM_RANK_USAGE)
 def rank_items(req: Request) -> Reply:
     """Rank a product's open items by RICE or WSJF; items missing inputs are named."""
-    check_fields(req.cmd, (), usage=ITEM_RANK_USAGE)
-    words = req.cmd.head.split()
-    if not 1 <= len(words) <= 2:
-        raise InvalidInput(f"Name one product, e.g. `{ITEM_RANK_USAGE}`.")
-    key = parse_key(words[0])
-    method = (
-        one_of(words[1], ITEM_METHODS, what="prioritisation method") if len(words) > 1 else "rice"
-    )
-    ranking = req.services.analytics.roadmap_rank(req.actor, key, cast(Method, method))
+    request = parse_item_rank(req.cmd)
+    ranking = req.services.roadmap.rank(req.actor, request.key, request.method)
     return Reply(item_ranking(ranking))
 
 

@@ -11,7 +11,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from domain import commands as parse
+from domain.commands import portfolio as parse
+from domain.commands import roadmap as roadmap_parse
 from domain.errors import FolioError, InvalidInput
 from domain.grammar import (
     CommandText,
@@ -120,7 +121,7 @@ def setup(req: Request) -> Reply:
 def add_product(req: Request) -> Reply:
     """Add a product with a KEY (2–10 upper-case letters and digits) and a name."""
     request = parse.parse_add(req.cmd)
-    change = req.services.portfolios.add_product(
+    change = req.services.products.add_product(
         req.actor, req.channel_id, request.key, request.fields
     )
     return Reply(messages.product_change(change), in_channel=True)
@@ -130,7 +131,7 @@ def add_product(req: Request) -> Reply:
 def set_product(req: Request) -> Reply:
     """Change fields: name, owner, investment, return, confidence, category, stage, health …"""
     key, fields = parse.parse_set(req.cmd)
-    change = req.services.portfolios.set_product(req.actor, key, fields)
+    change = req.services.products.set_product(req.actor, key, fields)
     return Reply(messages.product_change(change), in_channel=bool(change.changed))
 
 
@@ -138,7 +139,7 @@ def set_product(req: Request) -> Reply:
 def show_product(req: Request) -> Reply:
     """A product card: owner, money, ROI, metrics, open items and the latest updates."""
     key = parse.parse_single_key(req.cmd, "/portfolio show CHK")
-    return Reply(messages.card(req.services.portfolios.show(req.actor, key)))
+    return Reply(messages.card(req.services.products.show(req.actor, key)))
 
 
 @PORTFOLIO.sub("list", "/portfolio list")
@@ -148,14 +149,14 @@ def list_products(req: Request) -> Reply:
     if req.cmd.head:
         raise InvalidInput("`/portfolio list` takes nothing after it.")
     return Reply(
-        messages.product_list(req.services.portfolios.list_products(req.actor, req.channel_id))
+        messages.product_list(req.services.products.list_products(req.actor, req.channel_id))
     )
 
 
 @PORTFOLIO.sub("rank", parse.RANK_USAGE)
 def show_ranking(req: Request) -> Reply:
     """Rank products by ROI, risk-adjusted ROI, NPV or the weighted score."""
-    view = req.services.portfolios.rank(req.actor, req.channel_id, parse.parse_rank(req.cmd))
+    view = req.services.ranking.rank(req.actor, req.channel_id, parse.parse_rank(req.cmd))
     return Reply(messages.ranking(view))
 
 
@@ -163,7 +164,7 @@ def show_ranking(req: Request) -> Reply:
 def remove_product(req: Request) -> Reply:
     """Archive a product (its history is kept)."""
     key = parse.parse_single_key(req.cmd, "/portfolio remove CHK")
-    return Reply(messages.removed(req.services.portfolios.remove(req.actor, key)), in_channel=True)
+    return Reply(messages.removed(req.services.products.remove(req.actor, key)), in_channel=True)
 
 
 @PORTFOLIO.sub("grant", parse.GRANT_USAGE)
@@ -198,19 +199,19 @@ def show_roadmap(req: Request) -> Reply:
     return Reply(messages.roadmap(req.services.roadmap.roadmap(req.actor, key)))
 
 
-@ROADMAP.sub("add", parse.ROADMAP_ADD_USAGE)
+@ROADMAP.sub("add", roadmap_parse.ROADMAP_ADD_USAGE)
 def add_item(req: Request) -> Reply:
     """Add an item to a product's roadmap."""
-    key, fields = parse.parse_roadmap_add(req.cmd)
+    key, fields = roadmap_parse.parse_roadmap_add(req.cmd)
     return Reply(
         messages.item_change(req.services.roadmap.add(req.actor, key, fields)), in_channel=True
     )
 
 
-@ROADMAP.sub("update", parse.ROADMAP_UPDATE_USAGE)
+@ROADMAP.sub("update", roadmap_parse.ROADMAP_UPDATE_USAGE)
 def update_item(req: Request) -> Reply:
     """Update an item's status, progress, note, blocker, target, or RICE/WSJF inputs."""
-    key, number, fields = parse.parse_roadmap_update(req.cmd)
+    key, number, fields = roadmap_parse.parse_roadmap_update(req.cmd)
     change = req.services.roadmap.update(req.actor, key, number, fields)
     return Reply(messages.item_change(change), in_channel=True)
 

@@ -16,10 +16,22 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from domain.digest import RankingDigest, StatusDigest
-from domain.errors import InvalidInput
+from domain.commands.digests import DIGEST_USAGE, REMIND_USAGE, parse_digest, parse_remind
+from domain.digest import (
+    DUE_WINDOW_DAYS,
+    STALE_AFTER,
+    InputChanged,
+    InputsChanged,
+    MeasureChanged,
+    Movement,
+    Mover,
+    MoveReason,
+    RankingDigest,
+    StatusDigest,
+)
 from domain.services import Services
 from domain.services.digests import ClaimedPosting, PauseNotice, ReminderDM, SubscriptionView
+from domain.vocabulary import MEASURE_LABELS, WEEKDAYS
 from handlers.blocks import (
     MAX_BLOCKS,
     SECTION_BUDGET,
@@ -34,13 +46,12 @@ from handlers.blocks import (
 )
 from handlers.commands import PORTFOLIO, ROADMAP, Reply, Request
 from handlers.delivery import Outcome, Outgoing, deliver
+from handlers.formats import format_count, format_money_short, format_percent
 from handlers.messages import format_measure, text_message
 from handlers.render import CHANNEL_ID, Mrkdwn, escape, render
 
 log = logging.getLogger("folio.digests")
 
-DIGEST_USAGE = "/portfolio digest weekly mon 09:00 [Europe/Berlin] [ranking|status|both]"
-REMIND_USAGE = "/roadmap remind off"
 RANKING_ROWS = 25  # rows a ranking digest shows; `/portfolio rank` has the rest
 GROUP_LINES = 12  # lines per status group before "… and N more"
 CADENCE_WORDS = {"weekly": "Weekly", "daily": "Daily"}
@@ -54,8 +65,8 @@ STATUS_GROUPS = (
     ("status", "Status changes", "status_changes"),
     ("cleared", "Blockers cleared", "cleared_blockers"),
     ("metric", "Metric moves", "metric_moves"),
-    ("due", "Due in the next 30 days", "due_soon"),
-    ("stale", "No update for 14 days", "stale"),
+    ("due", f"Due in the next {DUE_WINDOW_DAYS} days", "due_soon"),
+    ("stale", f"No update for {STALE_AFTER.days} days", "stale"),
 )
 REFUSAL_REASONS = {
     "not_in_channel": ("I'm not a member of that channel", "invite me with `/invite @Folio`"),
@@ -74,47 +85,31 @@ REFUSAL_REASONS = {
 @PORTFOLIO.sub("digest", DIGEST_USAGE)
 def digest_command(req: Request) -> Reply:
     """Subscribe this channel to digests; also `daily 09:00`, `off`, `list`, `now`, `preview`."""
-    words = req.cmd.head.split()
-    verb = words[0].lower() if words else "list"
-    if req.cmd.fields:
-        raise InvalidInput(
-            f"`/portfolio digest` takes no `|` fields; write it on one line, e.g. `{DIGEST_USAGE}`."
-        )
-    if verb in ("weekly", "daily") or (words and words[0][:1].isdigit()):
-        return subscribe(req)
-    if len(words) > 1 and verb in ("off", "list", "now", "preview"):
-        raise InvalidInput(f"`/portfolio digest {verb}` takes nothing after it.")
-    if verb == "off":
+    request = parse_digest(req.cmd)
+    if request.action == "off":
         views = req.services.digests.unsubscribe(req.actor, req.channel_id)
         return Reply(unsubscribed(req.channel_id, views), in_channel=True)
-    if verb == "list":
+    if request.action == "list":
         return Reply(subscription_list(req.services.digests.subscriptions(req.actor)))
-    if verb == "preview":
+    if request.action == "preview":
         return Reply(preview(req.services.digests.preview(req.actor, req.channel_id), req))
-    if verb == "now":
+    if request.action == "now":
         return post_now(req)
-    return subscribe(req)
+    return subscribe(req, request.schedule)
 
 
 @ROADMAP.sub("remind", REMIND_USAGE)
 def remind_command(req: Request) -> Reply:
     """Stop (`off`) or restart (`on`) the reminder DMs you get as a product owner."""
-    word = req.cmd.head.strip().lower()
-    if word not in ("off", "on") or req.cmd.fields:
-        raise InvalidInput(
-            "Say `off` or `on`: `/roadmap remind off` stops the reminders you get the day "
-            "before a digest; `/roadmap remind on` starts them again."
-        )
-    changed = req.services.digests.set_reminders(req.actor, off=word == "off")
-    return Reply(reminders_answer(word == "off", changed))
+    request = parse_remind(req.cmd)
+    changed = req.services.digests.set_reminders(req.actor, off=request.off)
+    return Reply(reminders_answer(request.off, changed))
 
 
-def subscribe(req: Request) -> Reply:
+def subscribe(req: Request, schedule: str) -> Reply:
     """Subscribe (or reschedule) the channel; the zone defaults to the asker's Slack zone."""
     person = req.directory.person(req.client, req.actor.team_id, req.actor.user_id)
-    view = req.services.digests.subscribe(
-        req.actor, req.channel_id, req.cmd.head, person_tz=person.tz
-    )
+    view = req.services.digests.subscribe(req.actor, req.channel_id, schedule, person_tz=person.tz)
     return Reply(subscribed(view), in_channel=True)
 
 
@@ -220,6 +215,45 @@ def _fallback(mrkdwn: str) -> str:
     return plain(mrkdwn.replace("*", "").replace("\n\n", " "), 3000)
 
 
+def movement_label(movement: Movement) -> str:
+    """A line's movement: ▲2, ▼1, new, – (unchanged), or empty with no previous digest."""
+    if movement.kind == "up":
+        return f"▲{movement.places}"
+    if movement.kind == "down":
+        return f"▼{movement.places}"
+    return {"new": "new", "same": "–"}.get(movement.kind, "")
+
+
+def measure_label(measure: str) -> str:
+    """A ranking measure in words: "risk-adjusted ROI"."""
+    return MEASURE_LABELS.get(measure, measure)
+
+
+def reason_text(reason: MoveReason, currency: str) -> str:
+    """Why a product moved: "confidence 60% → 80%", "investment $120k → $150k"."""
+    if isinstance(reason, MeasureChanged):
+        return (
+            f"ranking measure changed from {measure_label(reason.before)} "
+            f"to {measure_label(reason.after)}"
+        )
+    if isinstance(reason, InputChanged):
+        if reason.is_money:
+            before = format_money_short(reason.before, currency)
+            after = format_money_short(reason.after, currency)
+        else:
+            before, after = format_percent(reason.before), format_percent(reason.after)
+        return f"{reason.name} {before} → {after}"
+    if isinstance(reason, InputsChanged):
+        return f"{reason.what} changed"
+    others = "others fell or left" if reason.up else "others rose or joined"
+    return f"its own inputs are unchanged; {others}"
+
+
+def mover_reasons(mover: Mover, currency: str) -> list[str]:
+    """A mover's reasons in words, in the order found."""
+    return [reason_text(reason, currency) for reason in mover.reasons]
+
+
 def ranking_message(
     d: RankingDigest,
     *,
@@ -232,16 +266,26 @@ def ranking_message(
     since = "when this channel subscribed" if d.since_subscribed else "the last digest"
     blocks: list[dict[str, Any]] = [
         header(title),
-        context(render("digest/ranking_intro.mrkdwn.j2", d=d, tz=tz, since_label=since)),
+        context(
+            render(
+                "digest/ranking_intro.mrkdwn.j2",
+                d=d,
+                tz=tz,
+                since_label=since,
+                measure=measure_label(d.measure),
+            )
+        ),
         section(render("digest/ranking_totals.mrkdwn.j2", d=d)),
     ]
     if d.movers or d.left:
-        blocks.append(section(render("digest/ranking_movers.mrkdwn.j2", d=d)))
+        movers = [(m, mover_reasons(m, d.currency)) for m in d.movers]
+        blocks.append(section(render("digest/ranking_movers.mrkdwn.j2", d=d, movers=movers)))
     shown = d.lines[:RANKING_ROWS]
     lines = [
         render(
             "digest/ranking_line.mrkdwn.j2",
             line=line,
+            movement=movement_label(line.movement),
             currency=d.currency,
             value=format_measure(d.measure, d.currency, line.value),
         )
@@ -249,7 +293,7 @@ def ranking_message(
     ]
     hidden = len(d.lines) - len(shown)
     if hidden:
-        lines.append(f"_… and {hidden:,} more: `/portfolio rank` shows them all._")
+        lines.append(f"_… and {format_count(hidden)} more: `/portfolio rank` shows them all._")
     if not d.lines:
         lines = [
             "No products to rank yet. Add one with "
@@ -292,7 +336,8 @@ def status_message(
     if d.quiet:
         blocks.append(
             section(
-                ":sparkles: All quiet: no changes, nothing at risk, nothing due within 30 days."
+                ":sparkles: All quiet: no changes, nothing at risk, "
+                f"nothing due within {DUE_WINDOW_DAYS} days."
             )
         )
     blocks.append(context("Post updates in chat, e.g. `CHK-3: testing 80%` · `/roadmap CHK`"))
@@ -324,7 +369,7 @@ def _group(kind: str, heading: str, entries: Sequence[Any], d: StatusDigest) -> 
         )
         left = len(entries) - index
         if index >= GROUP_LINES or len(text) + len(line) + 40 > SECTION_BUDGET:
-            return text + f"\n_… and {left:,} more_"
+            return text + f"\n_… and {format_count(left)} more_"
         text += "\n" + line
     return text
 
@@ -367,11 +412,7 @@ def paused_message(notice: PauseNotice) -> Message:
     )
     again = (
         f"{notice.schedule.cadence} "
-        + (
-            f"{('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')[notice.schedule.weekday]} "
-            if notice.schedule.weekday is not None
-            else ""
-        )
+        + (f"{WEEKDAYS[notice.schedule.weekday]} " if notice.schedule.weekday is not None else "")
         + f"{notice.schedule.at:%H:%M} {notice.schedule.tz} {notice.schedule.kinds}"
     )
     text = render(

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from domain.errors import FolioError, PermissionDenied
-from domain.money import format_money, format_ratio
 from domain.views import (
+    FieldValue,
     Grant,
     ItemChange,
     PortfolioView,
@@ -17,15 +17,10 @@ from domain.views import (
     RankingView,
     RoadmapView,
 )
+from domain.vocabulary import MEASURE_LABELS
 from handlers.blocks import Message, build, error
+from handlers.formats import format_count, format_money, format_percent, format_ratio
 from handlers.render import escape, mention, render
-
-MEASURE_LABELS = {
-    "roi": "ROI",
-    "risk": "risk-adjusted ROI",
-    "npv": "NPV",
-    "score": "weighted score",
-}
 
 
 def problem_text(message: str, who: Sequence[str] = ()) -> str:
@@ -81,14 +76,16 @@ def ranking(view: RankingView) -> Message:
         )
         if row.parts:
             parts = " + ".join(
-                f"{name} {weight:.0%}×{contribution / weight if weight else 0:.2f}"
+                f"{name} {format_percent(weight)}×{contribution / weight if weight else 0:.2f}"
                 for name, weight, contribution in row.parts
             )
             line += f"\n      _{escape(parts)}_"
         lines.append(line)
     hidden = min(view.top or view.total, view.total) - len(view.rows)
     if hidden > 0:
-        lines.append(f"_… and {hidden:,} more products: ask for `top N` or a `category`._")
+        lines.append(
+            f"_… and {format_count(hidden)} more products: ask for `top N` or a `category`._"
+        )
     first = view.rows[0]
     fallback = (
         f"{label} ranking of {view.portfolio}: 1. {first.key} ({measure_value(view, first.value)})"
@@ -119,9 +116,38 @@ def card(card: ProductCard) -> Message:
     )
 
 
+MONEY_FIELDS = frozenset({"investment", "expected return"})
+
+
+def value_words(field: str, value: FieldValue, currency: str) -> str:
+    """One side of a field change, worded: money with the currency, confidence as a percent."""
+    if value is None or value == ():
+        return "none"
+    if field in MONEY_FIELDS and isinstance(value, Decimal):
+        return format_money(value, currency)
+    if field == "confidence" and isinstance(value, Decimal):
+        return format_percent(value)
+    if field == "cash flows" and isinstance(value, tuple):
+        return ", ".join(format_money(Decimal(v), currency) for v in value)
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def product_change(change: ProductChange) -> Message:
     """What add/set did, followed by the card's summary."""
-    text = render("portfolio/product_change.mrkdwn.j2", change=change)
+    currency = change.card.currency
+    lines = tuple(
+        (c.field, c.before, c.after)
+        if c.field == "owner"
+        else (
+            c.field,
+            value_words(c.field, c.before, currency),
+            value_words(c.field, c.after, currency),
+        )
+        for c in change.changed
+    )
+    text = render("portfolio/product_change.mrkdwn.j2", change=change, lines=lines)
     message = card(change.card)
     summary = build(fallback=escape(f"{change.card.key} updated"), body=[text])
     return Message(
@@ -175,9 +201,26 @@ def roadmap(view: RoadmapView) -> Message:
     )
 
 
+def item_value_words(field: str, value: FieldValue) -> str:
+    """One side of an item change, worded: `80%` progress, `2,000` reach, `none`."""
+    if value is None:
+        return "none"
+    if field == "progress" and isinstance(value, Decimal):
+        return f"{value:f}%"
+    if field == "confidence" and isinstance(value, Decimal):
+        return format_percent(value)
+    if isinstance(value, Decimal):
+        return format_count(value)
+    return str(value)
+
+
 def item_change(change: ItemChange) -> Message:
     """What /roadmap add or update did."""
-    return text_message(render("roadmap/item_change.mrkdwn.j2", change=change))
+    lines = tuple(
+        (c.field, item_value_words(c.field, c.before), item_value_words(c.field, c.after))
+        for c in change.changed
+    )
+    return text_message(render("roadmap/item_change.mrkdwn.j2", change=change, lines=lines))
 
 
 def grant(result: Grant) -> Message:

@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from domain.dates import format_due
-from domain.money import format_money, format_money_short, format_percent, format_ratio
+from domain.vocabulary import CLOSED_STATUSES, PROGRESS_STATUSES
+from handlers.formats import (
+    format_count,
+    format_money,
+    format_money_short,
+    format_percent,
+    format_ratio,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -90,17 +97,9 @@ def _day(value: date | datetime) -> str:
     return value.strftime("%d %b %Y")
 
 
-def _amount(value: Decimal, currency: str) -> str:
-    return format_money(value, currency)
-
-
 def _metric(value: Decimal, is_money: bool, currency: str) -> str:
-    if is_money:
-        return format_money_short(value, currency)
-    normal = value.normalize()
-    if normal == normal.to_integral_value():
-        return f"{int(normal):,}"
-    return f"{normal:,f}"
+    """A metric's value: money in the short form, anything else as a count."""
+    return format_money_short(value, currency) if is_money else format_count(value)
 
 
 def _signed_pct(value: Decimal | None) -> str:
@@ -133,10 +132,11 @@ def environment() -> jinja2.Environment:
         mentions=mentions,
         link=link,
         code=code,
-        money=_amount,
+        money=format_money,
         short=format_money_short,
         pct=lambda v, places=0: format_percent(v, places=places),
         ratio=format_ratio,
+        count=format_count,
         when=_when,
         day=_day,
         metric=_metric,
@@ -146,6 +146,7 @@ def environment() -> jinja2.Environment:
         health_emoji=lambda h: Mrkdwn(HEALTH_EMOJI.get(h, ":white_circle:")),
         status_emoji=lambda s: Mrkdwn(STATUS_EMOJI.get(s, ":small_blue_diamond:")),
     )
+    env.globals.update(CLOSED_STATUSES=CLOSED_STATUSES, PROGRESS_STATUSES=PROGRESS_STATUSES)
     return env
 
 

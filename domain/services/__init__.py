@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.services.analytics import AnalyticsService
-from domain.services.common import Clock, system_clock
+from domain.services.clock import Clock, system_clock
 from domain.services.digests import DigestService
+from domain.services.objectives import ObjectiveService
+from domain.services.planning import PlanningService
 from domain.services.portfolios import PortfolioService
+from domain.services.products import ProductService
+from domain.services.ranking import RankingService
 from domain.services.roadmap import RoadmapService
+from domain.services.transfer import TransferService
 from domain.services.updates import UpdateService
 from domain.store import Store
 
@@ -20,10 +24,14 @@ class Services:
     store: Store
     clock: Clock
     portfolios: PortfolioService
+    products: ProductService
+    ranking: RankingService
     roadmap: RoadmapService
     updates: UpdateService
     digests: DigestService
-    analytics: AnalyticsService
+    objectives: ObjectiveService
+    planning: PlanningService
+    transfer: TransferService
 
 
 def build_services(store: Store, clock: Clock = system_clock, *, timezone: str = "UTC") -> Services:
@@ -32,8 +40,12 @@ def build_services(store: Store, clock: Clock = system_clock, *, timezone: str =
         store=store,
         clock=clock,
         portfolios=PortfolioService(store, clock),
+        products=ProductService(store, clock),
+        ranking=RankingService(store, clock),
         roadmap=RoadmapService(store, clock),
         updates=UpdateService(store, clock),
         digests=DigestService(store, clock, default_timezone=timezone),
-        analytics=AnalyticsService(store, clock),
+        objectives=ObjectiveService(store, clock),
+        planning=PlanningService(store, clock),
+        transfer=TransferService(store, clock),
     )

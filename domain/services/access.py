@@ -1,9 +1,6 @@
-"""Shared pieces of the use cases: permission checks, lookups, clocks, conversions to views."""
+"""Who may do what, and finding rows by what people type: the checks every use case starts with."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -20,23 +17,16 @@ from domain.models import (
 )
 from domain.store import Tenant
 from domain.views import Actor, ItemView
-
-Clock = Callable[[], datetime]
-PORTFOLIO_MANAGER = "portfolio-manager"
-
-
-def system_clock() -> datetime:
-    """The real time, in UTC."""
-    return datetime.now(UTC)
+from domain.vocabulary import PORTFOLIO_MANAGER
 
 
 def ensure_workspace(tenant: Tenant) -> Workspace:
     """The workspace row, created on first contact."""
-    workspace = tenant.session.get(Workspace, tenant.team_id)
+    workspace = tenant.get(Workspace, tenant.team_id)
     if workspace is None:
         workspace = Workspace(team_id=tenant.team_id)
-        tenant.session.add(workspace)
-        tenant.session.flush()
+        tenant.add(workspace)
+        tenant.flush()
     return workspace
 
 
@@ -80,8 +70,8 @@ def portfolio_for(tenant: Tenant, channel_id: str | None) -> Portfolio:
     if channel_id:
         link = tenant.first(tenant.select(ChannelLink).where(ChannelLink.channel_id == channel_id))
         if link is not None:
-            portfolio = tenant.session.get(Portfolio, link.portfolio_id)
-            if portfolio is not None and portfolio.team_id == tenant.team_id:
+            portfolio = tenant.get(Portfolio, link.portfolio_id)
+            if portfolio is not None:
                 return portfolio
     portfolio = tenant.first(
         tenant.select(Portfolio).order_by(Portfolio.is_default.desc(), Portfolio.id)
@@ -115,9 +105,7 @@ def product_by_key(tenant: Tenant, key: str, *, include_archived: bool = False) 
         return product
     if product is not None:
         raise NotFound(f"{key} was removed (archived); its history is kept.")
-    keys = tenant.session.scalars(
-        select(Product.key).where(Product.team_id == tenant.team_id, Product.archived_at.is_(None))
-    ).all()
+    keys = tenant.scalars(select(Product.key).where(Product.archived_at.is_(None)))
     hint = did_you_mean(key, keys)
     suggestion = f" Did you mean `{hint}`?" if hint else " `/portfolio list` shows the products."
     raise NotFound(f"There is no product `{key}` in this workspace.{suggestion}")
@@ -131,7 +119,7 @@ def item_by_ref(tenant: Tenant, product: Product, number: int) -> RoadmapItem:
         )
     )
     if item is None:
-        last = tenant.session.scalar(
+        last = tenant.scalar(
             select(func.max(RoadmapItem.number)).where(RoadmapItem.product_id == product.id)
         )
         if last:
@@ -149,9 +137,7 @@ def objective_by_key(tenant: Tenant, key: str) -> Objective:
     """An objective of this workspace by key."""
     objective = tenant.first(tenant.select(Objective).where(Objective.key == key))
     if objective is None:
-        keys = tenant.session.scalars(
-            select(Objective.key).where(Objective.team_id == tenant.team_id)
-        ).all()
+        keys = tenant.scalars(select(Objective.key))
         hint = did_you_mean(key, keys)
         suggestion = f" Did you mean `{hint}`?" if hint else ""
         raise NotFound(

@@ -14,21 +14,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from domain import queries
 from domain import schedule as sched
+from domain.commands.schedule import parse_schedule
 from domain.digest import (
-    ItemState,
-    ProductState,
     RankingDigest,
     StatusDigest,
-    StatusState,
     compose_ranking,
     compose_status,
     no_update_since,
@@ -40,21 +37,17 @@ from domain.models import (
     DigestPosting,
     DigestReminder,
     DigestSubscription,
-    MetricSnapshot,
     Portfolio,
     Product,
-    RoadmapItem,
-    Update,
     UserPreference,
 )
-from domain.services.common import (
-    Clock,
+from domain.services.access import (
     ensure_workspace,
     portfolio_for,
     require_manager,
 )
-from domain.services.portfolios import MONEY_METRICS, OPEN_STATUSES, PortfolioService, weights_of
-from domain.store import Store, Tenant
+from domain.services.clock import Clock
+from domain.store import Store, System, Tenant
 from domain.views import Actor
 
 log = logging.getLogger("folio.digests")
@@ -187,7 +180,7 @@ class DigestService:
     ) -> SubscriptionView:
         """Subscribe a channel or change its schedule; zone: given, else the person's, else ours."""
         default_tz = person_tz if person_tz and _known_zone(person_tz) else self.default_timezone
-        schedule = sched.parse_schedule(text, default_tz=default_tz)
+        schedule = parse_schedule(text, default_tz=default_tz)
         now = self.clock()
         with self.store.transaction(actor.team_id) as tenant:
             ensure_workspace(tenant)
@@ -218,7 +211,7 @@ class DigestService:
             row.paused, row.paused_reason, row.paused_at = False, None, None
             row.removed_at = None
             row.updated_at = now
-            tenant.session.flush()
+            tenant.flush()
             if was_paused:
                 self._retry_refused(tenant, row.id, now)
             return SubscriptionView(
@@ -269,7 +262,7 @@ class DigestService:
         now = self.clock()
         with self.store.transaction(actor.team_id) as tenant:
             ensure_workspace(tenant)
-            pref = tenant.session.get(UserPreference, (actor.team_id, actor.user_id))
+            pref = tenant.get(UserPreference, (actor.team_id, actor.user_id))
             if pref is None:
                 tenant.add(UserPreference(user_id=actor.user_id, reminders_off=off, updated_at=now))
                 return off
@@ -331,7 +324,7 @@ class DigestService:
         ids = list(posting_ids)
         if not ids:
             return 0
-        with self.store.system_transaction() as session:
+        with self.store.system() as session:
             result = session.execute(
                 update(DigestPosting)
                 .where(
@@ -353,7 +346,7 @@ class DigestService:
         now: datetime,
     ) -> PauseNotice | None:
         """Mark a claimed posting sent or failed; a refusing channel pauses its subscription."""
-        with self.store.system_transaction() as session:
+        with self.store.system() as session:
             row = session.get(DigestPosting, posting.posting_id)
             if row is None:
                 return None
@@ -385,7 +378,7 @@ class DigestService:
     def claim_reminders(self, now: datetime) -> list[ReminderDM]:
         """Claim the owners' reminders due at `now`: one per product and period, by owner."""
         dms: list[ReminderDM] = []
-        with self.store.system_transaction() as session:
+        with self.store.system() as session:
             subs = list(
                 session.scalars(
                     select(DigestSubscription).where(
@@ -416,11 +409,11 @@ class DigestService:
                 if ok:
                     row.sent_at = now
                 else:
-                    tenant.session.delete(row)
+                    tenant.delete(row)
 
     def next_event_after(self, after: datetime) -> datetime | None:
         """The next instant a digest or reminder is due after `after` (the console's clock)."""
-        with self.store.system_transaction() as session:
+        with self.store.system() as session:
             subs = list(
                 session.scalars(
                     select(DigestSubscription).where(
@@ -440,7 +433,7 @@ class DigestService:
     # -- internals: due work and claims ---------------------------------------------------
 
     def _due_work(self, now: datetime) -> list[_Due]:
-        with self.store.system_transaction() as session:
+        with self.store.system() as session:
             subs = list(
                 session.scalars(
                     select(DigestSubscription)
@@ -473,7 +466,7 @@ class DigestService:
         ]
 
     def _settled(
-        self, session: Session, dues: Sequence[_Due], now: datetime
+        self, session: System, dues: Sequence[_Due], now: datetime
     ) -> set[tuple[int, str, str]]:
         """Keys needing nothing now: sent, held by a live claim, or failed and not yet retryable."""
         periods = {d.period for d in dues}
@@ -542,7 +535,7 @@ class DigestService:
     def _claim(self, due: _Due, kind: str, now: datetime, runner: str) -> int | None:
         """Insert the claim; on a clash take over only a stale claim or a retryable failure."""
         try:
-            with self.store.system_transaction() as session:
+            with self.store.system() as session:
                 row = DigestPosting(
                     team_id=due.team_id,
                     subscription_id=due.subscription_id,
@@ -560,14 +553,14 @@ class DigestService:
                 return row.id
         except IntegrityError:
             pass
-        with self.store.system_transaction() as session:
-            existing = session.scalars(
+        with self.store.system() as session:
+            existing = session.first(
                 select(DigestPosting).where(
                     DigestPosting.subscription_id == due.subscription_id,
                     DigestPosting.period == due.period,
                     DigestPosting.kind == kind,
                 )
-            ).first()
+            )
             if existing is None:
                 return None
             was_status, was_claimed_at = existing.status, existing.claimed_at
@@ -606,7 +599,7 @@ class DigestService:
             return existing.id
 
     def _fail_unsent(self, posting_id: int, error: str, now: datetime) -> None:
-        with self.store.system_transaction() as session:
+        with self.store.system() as session:
             row = session.get(DigestPosting, posting_id)
             if row is not None and row.status == "claimed":
                 row.status, row.error = "failed", error
@@ -630,7 +623,7 @@ class DigestService:
                 )
             )
             assert sub is not None
-            portfolio = tenant.session.get(Portfolio, sub.portfolio_id)
+            portfolio = tenant.get(Portfolio, sub.portfolio_id)
             assert portfolio is not None
             digest = self._compose(tenant, portfolio, sub, posting.kind, sub.tz, now, cache)
             posting.snapshot = digest.snapshot
@@ -649,7 +642,7 @@ class DigestService:
             )
 
     def _pause(
-        self, session: Session, posting: ClaimedPosting, error: str, now: datetime
+        self, session: System, posting: ClaimedPosting, error: str, now: datetime
     ) -> PauseNotice | None:
         paused = session.execute(
             update(DigestSubscription)
@@ -691,7 +684,7 @@ class DigestService:
             row.next_attempt_at = now
 
     @staticmethod
-    def _forget_older_snapshots(session: Session, row: DigestPosting) -> None:
+    def _forget_older_snapshots(session: System, row: DigestPosting) -> None:
         """Only the newest sent snapshot is compared with; drop the older ones' bulk."""
         session.execute(
             update(DigestPosting)
@@ -721,7 +714,7 @@ class DigestService:
         if kind == "ranking":
             inputs = cache.get((portfolio.id, "ranking"))
             if inputs is None:
-                inputs = PortfolioService.rank_inputs(tenant, portfolio)
+                inputs = queries.product_facts(tenant, portfolio)
                 cache[(portfolio.id, "ranking")] = inputs
             return compose_ranking(
                 inputs,
@@ -729,7 +722,7 @@ class DigestService:
                 currency=portfolio.currency,
                 measure=portfolio.ranking_measure,
                 discount_rate=portfolio.discount_rate,
-                weights=weights_of(portfolio),
+                weights=queries.score_weights(portfolio),
                 budget=portfolio.budget,
                 previous=previous,
                 compared_with=compared_with,
@@ -737,7 +730,7 @@ class DigestService:
             )
         state = cache.get((portfolio.id, "status"))
         if state is None:
-            state = status_state(tenant, portfolio)
+            state = queries.status_state(tenant, portfolio)
             cache[(portfolio.id, "status")] = state
         return compose_status(
             state,
@@ -781,19 +774,19 @@ class DigestService:
     @staticmethod
     def _baseline(tenant: Tenant, portfolio: Portfolio) -> dict[str, Any]:
         """Where a new subscription's first digest counts movement and changes from."""
-        inputs = PortfolioService.rank_inputs(tenant, portfolio)
+        inputs = queries.product_facts(tenant, portfolio)
         return {
             "ranking": ranking_snapshot(
                 inputs,
                 measure=portfolio.ranking_measure,
                 discount_rate=portfolio.discount_rate,
-                weights=weights_of(portfolio),
+                weights=queries.score_weights(portfolio),
             ),
-            "status": status_snapshot(status_state(tenant, portfolio)),
+            "status": status_snapshot(queries.status_state(tenant, portfolio)),
         }
 
     def _view(self, tenant: Tenant, row: DigestSubscription, now: datetime) -> SubscriptionView:
-        portfolio = tenant.session.get(Portfolio, row.portfolio_id)
+        portfolio = tenant.get(Portfolio, row.portfolio_id)
         schedule = _schedule_of(row)
         return SubscriptionView(
             channel_id=row.channel_id,
@@ -818,7 +811,7 @@ class DigestService:
         now = self.clock()
         by_owner: dict[str, list[tuple[int, ReminderProduct]]] = defaultdict(list)
         with self.store.transaction(sub.team_id) as tenant:
-            portfolio = tenant.session.get(Portfolio, sub.portfolio_id)
+            portfolio = tenant.get(Portfolio, sub.portfolio_id)
             if portfolio is None:
                 return []
             quiet = {
@@ -844,19 +837,18 @@ class DigestService:
             if not products:
                 return []
             reminded = set(
-                tenant.session.scalars(
+                tenant.scalars(
                     select(DigestReminder.product_id).where(
-                        DigestReminder.team_id == tenant.team_id,
                         DigestReminder.period == period,
                         DigestReminder.product_id.in_([p.id for p in products]),
                     )
                 )
             )
-            first_items = _first_open_items(tenant, [p.id for p in products])
+            first_items = queries.most_advanced_open_items(tenant, [p.id for p in products])
             for product in products:
                 if product.id in reminded or product.owner_id is None:
                     continue
-                savepoint = tenant.session.begin_nested()
+                savepoint = tenant.savepoint()
                 try:
                     ledger = DigestReminder(
                         product_id=product.id,
@@ -865,7 +857,7 @@ class DigestService:
                         claimed_at=now,
                     )
                     tenant.add(ledger)
-                    tenant.session.flush()
+                    tenant.flush()
                     savepoint.commit()
                 except IntegrityError:
                     savepoint.rollback()
@@ -898,114 +890,6 @@ class DigestService:
                 )
                 for owner, entries in sorted(by_owner.items())
             ]
-
-
-def status_state(tenant: Tenant, portfolio: Portfolio) -> StatusState:
-    """A portfolio's products and items now, with latest notes and metrics, in four queries."""
-    products = tenant.all(
-        tenant.select(Product)
-        .where(Product.portfolio_id == portfolio.id, Product.archived_at.is_(None))
-        .order_by(Product.key)
-    )
-    ids = [p.id for p in products]
-    keys = {p.id: p.key for p in products}
-    items = (
-        tenant.all(
-            tenant.select(RoadmapItem)
-            .where(RoadmapItem.product_id.in_(ids))
-            .order_by(RoadmapItem.product_id, RoadmapItem.number)
-        )
-        if ids
-        else []
-    )
-    notes = _latest_notes(tenant, [p.id for p in products if p.health != "on track"])
-    metrics = _latest_metrics(tenant, ids)
-    return StatusState(
-        products=tuple(
-            ProductState(
-                key=p.key,
-                name=p.name,
-                owner_id=p.owner_id,
-                health=p.health,
-                created_at=p.created_at,
-                last_update_at=p.last_update_at,
-                latest_note=notes.get(p.id),
-                metrics=tuple(
-                    (name, value, name in MONEY_METRICS)
-                    for name, value in sorted(metrics.get(p.id, {}).items())
-                ),
-            )
-            for p in products
-        ),
-        items=tuple(
-            ItemState(
-                ref=f"{keys[i.product_id]}-{i.number}",
-                product_key=keys[i.product_id],
-                title=i.title,
-                status=i.status,
-                progress=i.progress,
-                blocker=i.blocker,
-                target_label=i.target_label,
-                target_due=i.target_due,
-            )
-            for i in items
-        ),
-    )
-
-
-def _latest_notes(tenant: Tenant, product_ids: list[int]) -> dict[int, str]:
-    if not product_ids:
-        return {}
-    latest = (
-        select(Update.product_id, func.max(Update.id).label("last_id"))
-        .where(
-            Update.team_id == tenant.team_id,
-            Update.product_id.in_(product_ids),
-            Update.retracted_at.is_(None),
-        )
-        .group_by(Update.product_id)
-        .subquery()
-    )
-    rows = tenant.session.execute(
-        select(Update.product_id, Update.text).join(latest, Update.id == latest.c.last_id)
-    ).all()
-    return {r.product_id: r.text for r in rows}
-
-
-def _latest_metrics(tenant: Tenant, product_ids: list[int]) -> dict[int, dict[str, Decimal]]:
-    if not product_ids:
-        return {}
-    latest = (
-        select(
-            MetricSnapshot.product_id, MetricSnapshot.name, func.max(MetricSnapshot.id).label("i")
-        )
-        .where(MetricSnapshot.team_id == tenant.team_id, MetricSnapshot.product_id.in_(product_ids))
-        .group_by(MetricSnapshot.product_id, MetricSnapshot.name)
-        .subquery()
-    )
-    rows = tenant.session.execute(
-        select(MetricSnapshot.product_id, MetricSnapshot.name, MetricSnapshot.value).join(
-            latest, MetricSnapshot.id == latest.c.i
-        )
-    ).all()
-    found: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for row in rows:
-        found[row.product_id][row.name] = row.value
-    return found
-
-
-def _first_open_items(tenant: Tenant, product_ids: list[int]) -> dict[int, RoadmapItem]:
-    """Each product's most advanced open item, for the line a reminder suggests."""
-    order = {"in progress": 0, "testing": 1, "planned": 2, "idea": 3}
-    firsts: dict[int, RoadmapItem] = {}
-    rows = tenant.all(
-        tenant.select(RoadmapItem).where(
-            RoadmapItem.product_id.in_(product_ids), RoadmapItem.status.in_(OPEN_STATUSES)
-        )
-    )
-    for item in sorted(rows, key=lambda i: (order.get(i.status, 9), i.number)):
-        firsts.setdefault(item.product_id, item)
-    return firsts
 
 
 def _kinds(kinds: str) -> tuple[str, ...]:

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from domain.commands import ItemFields
-from domain.models import Objective, Product, RoadmapItem, Update
-from domain.money import format_percent, plain_decimal
-from domain.services.common import (
-    Clock,
+from domain.commands.roadmap import ItemFields, Method
+from domain.models import (
+    Objective,
+    Product,
+    RoadmapItem,
+    Update,
+)
+from domain.money import plain_decimal
+from domain.prioritisation import ItemScore, Score, rank_items, rice, wsjf
+from domain.services.access import (
     item_by_ref,
     item_view,
     objective_by_key,
     product_by_key,
     require_product_editor,
 )
+from domain.services.clock import Clock
 from domain.store import Store, Tenant
-from domain.views import Actor, ItemChange, RoadmapView
+from domain.views import Actor, FieldChange, FieldValue, ItemChange, RoadmapView
+from domain.vocabulary import OPEN_STATUSES
 
 STATUS_ORDER = {"in progress": 0, "testing": 1, "planned": 2, "idea": 3, "done": 4, "dropped": 5}
 SCORE_FIELDS = {
@@ -33,6 +41,30 @@ SCORE_FIELDS = {
     "risk_reduction": "risk_reduction",
     "job_size": "job_size",
 }
+
+
+@dataclass(frozen=True)
+class ItemRankRow:
+    position: int | None  # None: not scored (inputs missing)
+    ref: str
+    title: str
+    status: str
+    value: Decimal | None
+    missing: tuple[str, ...]
+    inputs: tuple[tuple[str, Decimal, bool], ...]  # (name, value, is a percentage) present
+
+
+@dataclass(frozen=True)
+class RoadmapRanking:
+    key: str
+    name: str
+    method: Method
+    rows: tuple[ItemRankRow, ...]
+
+    @property
+    def unscored(self) -> int:
+        """How many open items still miss an input."""
+        return sum(1 for row in self.rows if row.value is None)
 
 
 def apply_item_state(
@@ -84,12 +116,10 @@ class RoadmapService:
         with self.store.transaction(actor.team_id) as tenant:
             product = product_by_key(tenant, key)
             rows = list(
-                tenant.session.execute(
+                tenant.execute(
                     select(RoadmapItem, Objective.key)
                     .outerjoin(Objective, Objective.id == RoadmapItem.objective_id)
-                    .where(
-                        RoadmapItem.team_id == tenant.team_id, RoadmapItem.product_id == product.id
-                    )
+                    .where(RoadmapItem.product_id == product.id)
                 ).all()
             )
             rows.sort(
@@ -130,7 +160,7 @@ class RoadmapService:
             )
             product.next_item_number += 1
             tenant.add(item)
-            tenant.session.flush()
+            tenant.flush()
             return ItemChange(
                 product_key=product.key,
                 item=item_view(product.key, item, fields.objective),
@@ -170,27 +200,23 @@ class RoadmapService:
             for name, column in SCORE_FIELDS.items():
                 value = getattr(fields, name)
                 if value is not None and value != getattr(item, column):
-                    changes[name] = [
-                        _score_text(name, getattr(item, column)),
-                        _score_text(name, value),
-                    ]
+                    changes[name] = [getattr(item, column), value]
                     setattr(item, column, value)
             item.updated_at = now
             self._log(tenant, actor, product, item, fields, changes, now)
-            shown = {k: (_text(v[0]), _text(v[1])) for k, v in changes.items()}
-            if "progress" in shown:
-                shown["progress"] = tuple(f"{p}%" for p in shown["progress"])  # type: ignore[assignment]
             return ItemChange(
                 product_key=product.key,
                 item=item_view(product.key, item, objective_key),
-                changed=tuple((k, b, a) for k, (b, a) in shown.items()),
+                changed=tuple(
+                    FieldChange(k, _value(b), _value(a)) for k, (b, a) in changes.items()
+                ),
             )
 
     @staticmethod
     def _objective_key(tenant: Tenant, item: RoadmapItem) -> str | None:
         if item.objective_id is None:
             return None
-        objective = tenant.session.get(Objective, item.objective_id)
+        objective = tenant.get(Objective, item.objective_id)
         return objective.key if objective else None
 
     @staticmethod
@@ -205,7 +231,7 @@ class RoadmapService:
     ) -> None:
         if not changes and not fields.note:
             return
-        words = [f"{k} {_text(v[1])}" for k, v in changes.items()]
+        words = [f"{k} {_record_text(k, v[1])}" for k, v in changes.items()]
         if fields.note:
             words.append(fields.note)
         tenant.add(
@@ -221,24 +247,83 @@ class RoadmapService:
         )
         product.last_update_at = now
 
+    def rank(self, actor: Actor, key: str, method: Method) -> RoadmapRanking:
+        """A product's open roadmap items ranked by RICE or WSJF; missing inputs are named."""
+        with self.store.transaction(actor.team_id) as tenant:
+            product = product_by_key(tenant, key)
+            items = tenant.all(
+                tenant.select(RoadmapItem).where(
+                    RoadmapItem.product_id == product.id,
+                    RoadmapItem.status.in_(OPEN_STATUSES),
+                )
+            )
+            by_ref = {f"{product.key}-{item.number}": item for item in items}
+            scored = [
+                ItemScore(ref, item.title, _score(item, method)) for ref, item in by_ref.items()
+            ]
+            rows: list[ItemRankRow] = []
+            position = 0
+            for entry in rank_items(scored):
+                item = by_ref[entry.ref]
+                if entry.score.value is not None:
+                    position += 1
+                rows.append(
+                    ItemRankRow(
+                        position=position if entry.score.value is not None else None,
+                        ref=entry.ref,
+                        title=entry.title,
+                        status=item.status,
+                        value=entry.score.value,
+                        missing=entry.score.missing,
+                        inputs=_inputs(item, method),
+                    )
+                )
+            return RoadmapRanking(product.key, product.name, method, tuple(rows))
 
-def _text(value: Any) -> str:
-    if value is None:
-        return "none"
-    return str(value)
+
+def _value(value: Any) -> FieldValue:
+    """A changed item field as a view value (progress and numbers as Decimal)."""
+    if value is None or isinstance(value, str | Decimal):
+        return value
+    return Decimal(value)
 
 
-def _score_text(name: str, value: Decimal | None) -> str:
-    """A scoring input as people write it: 2,000 · 80% · 3."""
+def _record_text(name: str, value: Any) -> str:
+    """A changed value as the update's history line records it: `80%`, `2000`, `none`."""
     if value is None:
         return "none"
     if name == "confidence":
-        return format_percent(value)
-    whole, _, fraction = plain_decimal(value).partition(".")
-    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+        return f"{plain_decimal(Decimal(value) * 100)}%"
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
+    return str(value)
 
 
 def _json(value: Any) -> Any:
     if value is None or isinstance(value, (int, str, bool)):
         return value
     return str(value)
+
+
+def _score(item: RoadmapItem, method: Method) -> Score:
+    if method == "rice":
+        return rice(item.reach, item.impact, item.rice_confidence, item.effort)
+    return wsjf(item.business_value, item.time_criticality, item.risk_reduction, item.job_size)
+
+
+def _inputs(item: RoadmapItem, method: Method) -> tuple[tuple[str, Decimal, bool], ...]:
+    if method == "rice":
+        named: list[tuple[str, Decimal | None, str]] = [
+            ("reach", item.reach, ""),
+            ("impact", item.impact, ""),
+            ("confidence", item.rice_confidence, "%"),
+            ("effort", item.effort, ""),
+        ]
+    else:
+        named = [
+            ("value", item.business_value, ""),
+            ("criticality", item.time_criticality, ""),
+            ("risk", item.risk_reduction, ""),
+            ("size", item.job_size, ""),
+        ]
+    return tuple((name, value, unit == "%") for name, value, unit in named if value is not None)

@@ -18,7 +18,8 @@ from domain.chat_grammar import (
 )
 from domain.errors import FolioError, PermissionDenied
 from domain.models import Feedback, MetricSnapshot, ProcessedEvent, Product, RoadmapItem, Update
-from domain.services.common import Clock, item_by_ref, require_product_editor
+from domain.services.access import item_by_ref, require_product_editor
+from domain.services.clock import Clock
 from domain.services.roadmap import apply_item_state, revert_item_state
 from domain.store import Store, Tenant
 from domain.views import Actor, ChatOutcome
@@ -46,12 +47,12 @@ class UpdateService:
             return ChatOutcome(status="duplicate")
 
     def _seen(self, tenant: Tenant, event_id: str) -> bool:
-        if tenant.session.get(ProcessedEvent, event_id) is not None:
+        if tenant.get(ProcessedEvent, event_id) is not None:
             return True
-        tenant.session.add(
+        tenant.add(
             ProcessedEvent(event_id=event_id, team_id=tenant.team_id, received_at=self.clock())
         )
-        tenant.session.flush()
+        tenant.flush()
         return False
 
     def _record(
@@ -70,7 +71,7 @@ class UpdateService:
         )
         if existing is not None:
             return ChatOutcome(status="duplicate")
-        savepoint = tenant.session.begin_nested()
+        savepoint = tenant.savepoint()
         try:
             parsed = parse_chat_update(text)
             if parsed is None:
@@ -111,7 +112,7 @@ class UpdateService:
         )
         self._apply_parsed(tenant, product, update, parsed)
         tenant.add(update)
-        tenant.session.flush()
+        tenant.flush()
         self._attach_rows(tenant, actor, product, update, parsed)
         product.last_update_at = now
         return update
@@ -198,14 +199,14 @@ class UpdateService:
                     return self._record(tenant, actor, channel_id, ts, text)
                 if update.author_id != actor.user_id:
                     return IGNORED
-                product = tenant.session.get(Product, update.product_id)
+                product = tenant.get(Product, update.product_id)
                 assert product is not None
                 prefix = match_prefix(text)
                 if prefix is None or prefix[0] != product.key:
                     self._undo(tenant, update)
                     update.retracted_at = self.clock()
                     return ChatOutcome(status="recorded", summary="retracted")
-                savepoint = tenant.session.begin_nested()
+                savepoint = tenant.savepoint()
                 try:
                     parsed = parse_chat_update(text)
                     if parsed is None:
@@ -253,17 +254,15 @@ class UpdateService:
     def _undo(self, tenant: Tenant, update: Update) -> None:
         changes = update.changes or {}
         if "item" in changes and update.item_id is not None:
-            item = tenant.session.get(RoadmapItem, update.item_id)
+            item = tenant.get(RoadmapItem, update.item_id)
             if item is not None:
                 revert_item_state(item, changes["item"])
         if "product" in changes:
-            product = tenant.session.get(Product, update.product_id)
+            product = tenant.get(Product, update.product_id)
             if product is not None:
                 for name, (before, after) in changes["product"].items():
                     if getattr(product, name) == after:
                         setattr(product, name, before)
         for model in (MetricSnapshot, Feedback):
-            tenant.session.execute(
-                delete(model).where(model.team_id == tenant.team_id, model.update_id == update.id)
-            )
+            tenant.execute(delete(model).where(model.update_id == update.id))
         update.changes = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from sqlalchemy import text
 
 from domain.csv_format import parse_products_csv
 from domain.models import Base
-from domain.services.analytics import AnalyticsService
-from domain.services.common import system_clock
+from domain.services.clock import system_clock
+from domain.services.transfer import TransferService
 from domain.store import Store, make_engine
 from domain.views import Actor
 from tests.conftest import Database
@@ -89,9 +90,9 @@ def migrated(database: Database) -> None:
 
 
 @pytest.fixture
-def target(database: Database, exported: Path) -> AnalyticsService:
+def target(database: Database, exported: Path) -> Iterator[TransferService]:
     """An empty USD portfolio in another database, with the objectives the export names."""
-    from domain.commands import SetupRequest
+    from domain.commands.portfolio import SetupRequest
     from domain.services import build_services
 
     migrated(database)
@@ -100,13 +101,13 @@ def target(database: Database, exported: Path) -> AnalyticsService:
     services.portfolios.setup(ADMIN, SetupRequest("Imported", "USD", None, None))
     rows = parse_products_csv(exported.read_text(encoding="utf-8-sig"))
     for key in sorted({key for row in rows for key in row.objectives}):
-        services.analytics.add_objective(ADMIN, key, f"Objective {key}", Decimal(1))
-    yield AnalyticsService(Store(engine), system_clock)  # type: ignore[misc]
+        services.objectives.add_objective(ADMIN, key, f"Objective {key}", Decimal(1))
+    yield TransferService(Store(engine), system_clock)
     engine.dispose()
 
 
 def test_importing_an_export_reproduces_the_portfolio(
-    database: Database, exported: Path, target: AnalyticsService
+    database: Database, exported: Path, target: TransferService
 ) -> None:
     original = exported.read_bytes()
     assert original.startswith(b"\xef\xbb\xbfkey,name,owner")
@@ -127,7 +128,7 @@ def with_cell(line: str, column: int, text: str) -> str:
 
 
 def test_a_bad_file_imports_nothing_and_names_every_bad_line(
-    database: Database, exported: Path, target: AnalyticsService, tmp_path: Path
+    database: Database, exported: Path, target: TransferService, tmp_path: Path
 ) -> None:
     lines = exported.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 11

@@ -9,16 +9,19 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from domain import commands as parse
-from domain.allocation import ShareRule
+from domain import queries
+from domain.allocation import AllocationRefused, MinimumOutOfReach, RaiseBudget, ShareRule
+from domain.balance import NoPipeline, Troubled
+from domain.commands import portfolio as parse
+from domain.commands.planning import AllocateRequest, parse_weights
+from domain.commands.roadmap import parse_roadmap_add, parse_roadmap_update
 from domain.csv_format import CsvErrors, parse_products_csv
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.grammar import split_command
-from domain.models import MetricSnapshot, Product, ProductObjective
-from domain.ranking import parse_weights
+from domain.models import MetricSnapshot, Portfolio, Product, ProductObjective
+from domain.queries import period_label
 from domain.services import Services
-from domain.services.analytics import AllocateRequest, MetricTrend, period_label
-from domain.views import Actor
+from domain.views import Actor, FieldChange
 from tests.conftest import ALICE, BOB, CAROL, MALLORY, TEAM, Clock
 
 D = Decimal
@@ -31,17 +34,15 @@ def run(services: Services, text: str, actor: Actor = ALICE) -> None:
         services.portfolios.setup(actor, parse.parse_setup(cmd))
     elif cmd.verb == "add":
         request = parse.parse_add(cmd)
-        services.portfolios.add_product(actor, "C1", request.key, request.fields)
+        services.products.add_product(actor, "C1", request.key, request.fields)
     elif cmd.verb == "set":
         key, fields = parse.parse_set(cmd)
-        services.portfolios.set_product(actor, key, fields)
+        services.products.set_product(actor, key, fields)
     elif cmd.verb == "radd":
-        key, item = parse.parse_roadmap_add(split_command("add " + text.split(" ", 1)[1]))
+        key, item = parse_roadmap_add(split_command("add " + text.split(" ", 1)[1]))
         services.roadmap.add(actor, key, item)
     elif cmd.verb == "rupdate":
-        key, number, item = parse.parse_roadmap_update(
-            split_command("update " + text.split(" ", 1)[1])
-        )
+        key, number, item = parse_roadmap_update(split_command("update " + text.split(" ", 1)[1]))
         services.roadmap.update(actor, key, number, item)
     else:
         raise AssertionError(text)
@@ -92,89 +93,90 @@ def brute_force(budget: Decimal, min_core: Decimal = NO_MINIMUM) -> tuple[set[st
 
 
 def test_objective_add_then_list_shows_linked_products_and_items(demo: Services) -> None:
-    demo.analytics.add_objective(ALICE, "GROW", "Grow ARR 30%", D(3))
+    demo.objectives.add_objective(ALICE, "GROW", "Grow ARR 30%", D(3))
     run(demo, "set CHK | objective GROW")
     run(demo, "set MOB | objective GROW")
     run(demo, "radd CHK Checkout v2 | objective GROW")
     run(demo, "radd CHK Saved carts")
-    (grow,) = demo.analytics.objectives(CAROL)
+    (grow,) = demo.objectives.objectives(CAROL)
     assert (grow.key, grow.title, grow.weight) == ("GROW", "Grow ARR 30%", D(3))
     assert grow.products == ("CHK", "MOB")
     assert grow.items == 1
 
 
 def test_objective_weight_defaults_to_one_and_duplicates_conflict(demo: Services) -> None:
-    change = demo.analytics.add_objective(ALICE, "RET", "Retention", None)
+    change = demo.objectives.add_objective(ALICE, "RET", "Retention", None)
     assert change.created and change.objective.weight == 1
     with pytest.raises(Conflict, match="objective set RET"):
-        demo.analytics.add_objective(ALICE, "RET", "Again", D(2))
+        demo.objectives.add_objective(ALICE, "RET", "Again", D(2))
 
 
 def test_only_managers_add_or_change_objectives(demo: Services) -> None:
     with pytest.raises(PermissionDenied):
-        demo.analytics.add_objective(BOB, "GROW", "Grow", D(1))
-    demo.analytics.add_objective(ALICE, "GROW", "Grow", D(1))
+        demo.objectives.add_objective(BOB, "GROW", "Grow", D(1))
+    demo.objectives.add_objective(ALICE, "GROW", "Grow", D(1))
     with pytest.raises(PermissionDenied):
-        demo.analytics.set_objective(BOB, "GROW", title=None, weight=D(5))
+        demo.objectives.set_objective(BOB, "GROW", title=None, weight=D(5))
 
 
 def test_objective_weight_changes_alignment_in_the_score(demo: Services) -> None:
-    demo.analytics.add_objective(ALICE, "GROW", "Grow", D(1))
-    demo.analytics.add_objective(ALICE, "RET", "Retain", D(1))
+    demo.objectives.add_objective(ALICE, "GROW", "Grow", D(1))
+    demo.objectives.add_objective(ALICE, "RET", "Retain", D(1))
     run(demo, "set CHK | objective GROW")
     run(demo, "set SRCH | objective RET")
-    demo.analytics.set_weights(ALICE, None, parse_weights("alignment 100%"))
-    ranking = demo.portfolios.rank(ALICE, None, parse.RankRequest("score", None, None))
+    demo.ranking.set_weights(ALICE, None, parse_weights("alignment 100%"))
+    ranking = demo.ranking.rank(ALICE, None, parse.RankRequest("score", None, None))
     assert [r.key for r in ranking.rows[:2]] == ["CHK", "SRCH"]  # a tie, by key
-    change = demo.analytics.set_objective(ALICE, "RET", title="Retain users", weight=D(4))
-    assert ("weight", "1", "4") in change.changed
-    ranking = demo.portfolios.rank(ALICE, None, parse.RankRequest("score", None, None))
+    change = demo.objectives.set_objective(ALICE, "RET", title="Retain users", weight=D(4))
+    assert FieldChange("weight", D(1), D(4)) in change.changed
+    ranking = demo.ranking.rank(ALICE, None, parse.RankRequest("score", None, None))
     assert [r.key for r in ranking.rows[:2]] == ["SRCH", "CHK"]
 
 
 def test_objectives_are_per_workspace(demo: Services) -> None:
-    demo.analytics.add_objective(ALICE, "GROW", "Grow", D(1))
-    assert demo.analytics.objectives(MALLORY) == ()
+    demo.objectives.add_objective(ALICE, "GROW", "Grow", D(1))
+    assert demo.objectives.objectives(MALLORY) == ()
 
 
 def test_weights_are_stored_and_shown(demo: Services) -> None:
-    assert demo.analytics.weights(CAROL, None).weights == ()
-    view = demo.analytics.set_weights(ALICE, None, parse_weights("roi 40% risk 30% alignment 30%"))
+    assert demo.ranking.weights(CAROL, None).weights == ()
+    view = demo.ranking.set_weights(ALICE, None, parse_weights("roi 40% risk 30% alignment 30%"))
     assert view.changed
-    shown = demo.analytics.weights(CAROL, None)
+    shown = demo.ranking.weights(CAROL, None)
     assert shown.weights == (("roi", D("0.4")), ("risk", D("0.3")), ("alignment", D("0.3")))
 
 
 def test_only_managers_set_weights(demo: Services) -> None:
     with pytest.raises(PermissionDenied, match="weights"):
-        demo.analytics.set_weights(BOB, None, parse_weights("roi 100%"))
+        demo.ranking.set_weights(BOB, None, parse_weights("roi 100%"))
 
 
 # -- allocation ----------------------------------------------------------------------------
 
 
 def test_allocation_by_value_is_the_brute_force_optimum(demo: Services) -> None:
-    view = demo.analytics.allocate(CAROL, None, AllocateRequest(budget=(D(600000), None)))
+    view = demo.planning.allocate(CAROL, None, AllocateRequest(budget=(D(600000), None)))
     funded, best = brute_force(D(600000))
     assert {line.key for line in view.funded} == funded == {"CHK", "PAY"}
     assert view.total_value == best == D(430000)
     assert (view.used, view.left) == (D(570000), D(30000))
     assert view.by == "value" and view.optimal
     assert view.best_unfunded is not None and view.best_unfunded.key == "MOB"
-    assert view.to_fund_best is not None and "raise the budget by 270k" in view.to_fund_best
+    assert view.to_fund_best is not None
+    assert view.to_fund_best.raises == (RaiseBudget(D(270000)),)
 
 
 def test_allocation_with_a_minimum_share_matches_brute_force(demo: Services) -> None:
     request = AllocateRequest(budget=(D(600000), None), rules=(ShareRule("Core", D("0.3"), "min"),))
-    view = demo.analytics.allocate(ALICE, None, request)
+    view = demo.planning.allocate(ALICE, None, request)
     funded, best = brute_force(D(600000), min_core=D("0.3"))
     assert {line.key for line in view.funded} == funded == {"MOB", "SRCH"}
     assert view.total_value == best
-    assert view.rules == ("`min Core 30%`",)
+    assert view.rules == (ShareRule("Core", D("0.3"), "min"),)
 
 
 def test_allocation_uses_the_portfolio_budget_when_none_is_given(demo: Services) -> None:
-    view = demo.analytics.allocate(ALICE, None, AllocateRequest())
+    view = demo.planning.allocate(ALICE, None, AllocateRequest())
     assert view.budget == D(600000) and view.budget_from_portfolio
 
 
@@ -182,25 +184,27 @@ def test_allocation_without_any_budget_says_how_to_give_one(services: Services) 
     run(services, "setup Products")
     run(services, "add CHK Checkout | investment 1k | return 2k")
     with pytest.raises(InvalidInput, match="allocate 2m"):
-        services.analytics.allocate(ALICE, None, AllocateRequest())
+        services.planning.allocate(ALICE, None, AllocateRequest())
 
 
 def test_allocation_refuses_a_budget_in_another_currency(demo: Services) -> None:
     with pytest.raises(InvalidInput, match="counts in USD"):
-        demo.analytics.allocate(ALICE, None, AllocateRequest(budget=(D(1), "EUR")))
+        demo.planning.allocate(ALICE, None, AllocateRequest(budget=(D(1), "EUR")))
 
 
 def test_infeasible_minimum_is_explained_with_the_shortfall(demo: Services) -> None:
     request = AllocateRequest(budget=(D(600000), None), rules=(ShareRule("Core", D("0.5"), "min"),))
-    with pytest.raises(InvalidInput) as raised:
-        demo.analytics.allocate(ALICE, None, request)
-    message = raised.value.message
-    assert "`min Core 50%`" in message and "300k" in message and "100k short" in message
+    with pytest.raises(AllocationRefused) as raised:
+        demo.planning.allocate(ALICE, None, request)
+    assert raised.value.currency == "USD"
+    assert raised.value.reasons == (
+        MinimumOutOfReach(request.rules[0], D(300000), D(200000), D(100000), ("LEG",)),
+    )
 
 
 def test_keep_forces_a_product_in_and_drop_keeps_it_out(demo: Services) -> None:
     request = AllocateRequest(budget=(D(600000), None), keep=("LEG",), drop=("PAY",))
-    view = demo.analytics.allocate(ALICE, None, request)
+    view = demo.planning.allocate(ALICE, None, request)
     funded = {line.key for line in view.funded}
     assert "LEG" in funded and "PAY" not in funded
     assert view.kept == ("LEG",) and view.dropped == ("PAY",)
@@ -209,9 +213,9 @@ def test_keep_forces_a_product_in_and_drop_keeps_it_out(demo: Services) -> None:
 def test_allocation_by_score_needs_weights_then_uses_them(demo: Services) -> None:
     request = AllocateRequest(budget=(D(600000), None), by="score")
     with pytest.raises(InvalidInput, match="weights"):
-        demo.analytics.allocate(ALICE, None, request)
-    demo.analytics.set_weights(ALICE, None, parse_weights("roi 100%"))
-    view = demo.analytics.allocate(ALICE, None, request)
+        demo.planning.allocate(ALICE, None, request)
+    demo.ranking.set_weights(ALICE, None, parse_weights("roi 100%"))
+    view = demo.planning.allocate(ALICE, None, request)
     assert view.by == "score"
     assert all(D(0) <= line.value <= D(1) for line in view.funded + view.unfunded)
     best = max(view.funded + view.unfunded, key=lambda line: line.value)
@@ -221,25 +225,25 @@ def test_allocation_by_score_needs_weights_then_uses_them(demo: Services) -> Non
 def test_allocation_of_an_empty_portfolio_says_to_add_products(services: Services) -> None:
     run(services, "setup Products | budget 1m")
     with pytest.raises(InvalidInput, match="no products to fund"):
-        services.analytics.allocate(ALICE, None, AllocateRequest())
+        services.planning.allocate(ALICE, None, AllocateRequest())
 
 
 # -- balance and charts --------------------------------------------------------------------
 
 
 def test_balance_by_category_has_shares_hhi_and_flags(demo: Services) -> None:
-    view = demo.analytics.balance(CAROL, None, "category")
+    view = demo.planning.balance(CAROL, None, "category")
     groups = {g.name: g for g in view.report.groups}
     assert groups["Growth"].investment == D(420000)
     assert groups["Growth"].investment_share == D("0.3621")  # 420k of 1.16m
     assert view.product_count == 5
-    flags = " | ".join(view.report.flags)
-    assert "No pipeline" in flags
-    assert "at risk or off track" in flags  # PAY + LEG = 540k of 1.16m
+    assert NoPipeline(("ideation", "research")) in view.report.flags
+    (troubled,) = [f for f in view.report.flags if isinstance(f, Troubled)]
+    assert troubled.share.quantize(D("0.0001")) == D("0.4655")  # PAY + LEG = 540k of 1.16m
 
 
 def test_balance_by_stage_orders_groups_by_lifecycle(demo: Services) -> None:
-    view = demo.analytics.balance(CAROL, None, "stage")
+    view = demo.planning.balance(CAROL, None, "stage")
     assert [g.name for g in view.report.groups] == [
         "development",
         "launch",
@@ -251,7 +255,7 @@ def test_balance_by_stage_orders_groups_by_lifecycle(demo: Services) -> None:
 
 def test_chart_points_carry_confidence_roi_and_investment(demo: Services) -> None:
     run(demo, "add AI Assistant | investment 0 | return 500k | confidence 20%")
-    data = demo.analytics.chart_points(CAROL, None)
+    data = demo.planning.chart_points(CAROL, None)
     by_key = {p.key: p for p in data.points}
     assert by_key["CHK"].roi == D("2.3333") and by_key["CHK"].confidence == D("0.7")
     assert by_key["AI"].roi is None
@@ -262,11 +266,11 @@ def test_chart_points_carry_confidence_roi_and_investment(demo: Services) -> Non
 
 
 def test_export_lists_every_active_product_with_its_objectives(demo: Services) -> None:
-    demo.analytics.add_objective(ALICE, "GROW", "Grow", D(1))
-    demo.analytics.add_objective(ALICE, "RET", "Retain", D(1))
+    demo.objectives.add_objective(ALICE, "GROW", "Grow", D(1))
+    demo.objectives.add_objective(ALICE, "RET", "Retain", D(1))
     run(demo, "set CHK | objective GROW RET | cashflows -100k, 50k, 80k")
-    demo.portfolios.remove(ALICE, "LEG")
-    exported = demo.analytics.export(CAROL, None)
+    demo.products.remove(ALICE, "LEG")
+    exported = demo.transfer.export(CAROL, None)
     rows = {r.key: r for r in parse_products_csv(exported.text)}
     assert sorted(rows) == ["CHK", "MOB", "PAY", "SRCH"]
     assert exported.count == 4 and exported.filename == "products-2027-03-22.csv"
@@ -277,19 +281,19 @@ def test_export_lists_every_active_product_with_its_objectives(demo: Services) -
 
 
 def import_text(services: Services, text: str, actor: Actor = ALICE) -> tuple[int, int]:
-    result = services.analytics.import_csv(actor, text, portfolio=None)
+    result = services.transfer.import_csv(actor, text, portfolio=None)
     return len(result.created), len(result.updated)
 
 
 def test_import_creates_new_products_and_updates_existing_ones(demo: Services) -> None:
-    demo.analytics.add_objective(ALICE, "GROW", "Grow", D(1))
+    demo.objectives.add_objective(ALICE, "GROW", "Grow", D(1))
     text = (
         "key,name,investment,expected_return,confidence,category,objectives,cashflows\n"
         "CHK,Checkout 2,150k,$500k,60%,Growth,GROW,-150k;200k\n"
         "NEW,New thing,10k,30k,50%,Labs,,\n"
     )
     assert import_text(demo, text) == (1, 1)
-    card = demo.portfolios.show(CAROL, "CHK")
+    card = demo.products.show(CAROL, "CHK")
     assert (card.name, card.investment, card.expected_return) == (
         "Checkout 2",
         D(150000),
@@ -297,21 +301,21 @@ def test_import_creates_new_products_and_updates_existing_ones(demo: Services) -
     )
     assert card.objectives == ("GROW",) and card.cashflows == (D(-150000), D(200000))
     assert card.owner_id == "U0BOB" and card.stage == "development"  # columns not in the file
-    new = demo.portfolios.show(CAROL, "NEW")
+    new = demo.products.show(CAROL, "NEW")
     assert (new.category, new.stage, new.health) == ("Labs", "ideation", "on track")
 
 
 def test_exported_file_imports_back_unchanged(demo: Services) -> None:
-    demo.analytics.add_objective(ALICE, "GROW", "Grow", D(1))
+    demo.objectives.add_objective(ALICE, "GROW", "Grow", D(1))
     run(demo, "set CHK | objective GROW | cashflows -100k, 50k, 80k")
-    before = demo.analytics.export(CAROL, None).text
+    before = demo.transfer.export(CAROL, None).text
     assert import_text(demo, before) == (0, 5)
-    assert demo.analytics.export(CAROL, None).text == before
+    assert demo.transfer.export(CAROL, None).text == before
 
 
 def test_a_bad_file_names_every_bad_line_and_imports_nothing(demo: Services) -> None:
-    demo.analytics.add_objective(ALICE, "GROW", "Grow", D(1))
-    demo.portfolios.remove(ALICE, "LEG")
+    demo.objectives.add_objective(ALICE, "GROW", "Grow", D(1))
+    demo.products.remove(ALICE, "LEG")
     run(demo, "setup Other")
     text = (
         "key,name,investment,objectives\n"
@@ -334,18 +338,18 @@ def test_a_bad_file_names_every_bad_line_and_imports_nothing(demo: Services) -> 
 def test_import_refuses_a_key_of_another_portfolio(demo: Services) -> None:
     run(demo, "setup Other")
     with pytest.raises(CsvErrors, match="--portfolio Products"):
-        demo.analytics.import_csv(ALICE, "key,name\nCHK,Checkout\n", portfolio="Other")
+        demo.transfer.import_csv(ALICE, "key,name\nCHK,Checkout\n", portfolio="Other")
 
 
 def test_import_replaces_objective_links_only_when_the_file_has_the_column(
     demo: Services,
 ) -> None:
-    demo.analytics.add_objective(ALICE, "GROW", "Grow", D(1))
+    demo.objectives.add_objective(ALICE, "GROW", "Grow", D(1))
     run(demo, "set CHK | objective GROW")
     import_text(demo, "key,name\nCHK,Checkout\n")
-    assert demo.portfolios.show(CAROL, "CHK").objectives == ("GROW",)
+    assert demo.products.show(CAROL, "CHK").objectives == ("GROW",)
     import_text(demo, "key,name,objectives\nCHK,Checkout,\n")
-    assert demo.portfolios.show(CAROL, "CHK").objectives == ()
+    assert demo.products.show(CAROL, "CHK").objectives == ()
     assert count(demo, ProductObjective) == 0
 
 
@@ -355,20 +359,20 @@ def test_only_managers_import(demo: Services) -> None:
 
 
 def test_the_sole_workspace_is_found_and_several_need_a_choice(demo: Services) -> None:
-    assert demo.analytics.sole_workspace() == TEAM
-    demo.analytics.add_objective(MALLORY, "X1", "Another workspace", None)
+    assert demo.transfer.sole_workspace() == TEAM
+    demo.objectives.add_objective(MALLORY, "X1", "Another workspace", None)
     with pytest.raises(InvalidInput, match="--team"):
-        demo.analytics.sole_workspace()
+        demo.transfer.sole_workspace()
 
 
 def test_an_empty_database_has_no_workspace_to_import_into(services: Services) -> None:
     with pytest.raises(NotFound, match="--team"):
-        services.analytics.sole_workspace()
+        services.transfer.sole_workspace()
 
 
 def count(services: Services, model: type) -> int:
     with services.store.transaction(TEAM) as tenant:
-        return tenant.session.scalar(select(func.count()).select_from(model)) or 0
+        return tenant.scalar(select(func.count()).select_from(model)) or 0
 
 
 # -- roadmap prioritisation ----------------------------------------------------------------
@@ -381,7 +385,7 @@ def test_roadmap_rank_by_rice_names_missing_inputs(demo: Services) -> None:
     run(demo, "rupdate CHK-1 | reach 1000 | impact 1 | confidence 50% | effort 1")
     run(demo, "rupdate CHK-2 | reach 2000 | impact 2 | confidence 80% | effort 3")
     run(demo, "rupdate CHK-3 | reach 500 | effort 2")
-    ranking = demo.analytics.roadmap_rank(CAROL, "CHK", "rice")
+    ranking = demo.roadmap.rank(CAROL, "CHK", "rice")
     assert [(r.position, r.ref, r.value) for r in ranking.rows] == [
         (1, "CHK-2", D("1066.67")),
         (2, "CHK-1", D("500.00")),
@@ -389,10 +393,10 @@ def test_roadmap_rank_by_rice_names_missing_inputs(demo: Services) -> None:
     ]
     assert ranking.rows[2].missing == ("impact", "confidence")
     assert ranking.rows[0].inputs == (
-        ("reach", "2000"),
-        ("impact", "2"),
-        ("confidence", "80%"),
-        ("effort", "3"),
+        ("reach", D(2000), False),
+        ("impact", D(2), False),
+        ("confidence", D("0.8"), True),
+        ("effort", D(3), False),
     )
     assert ranking.unscored == 1
 
@@ -402,7 +406,7 @@ def test_roadmap_rank_by_wsjf_leaves_out_done_items(demo: Services) -> None:
     run(demo, "radd CHK Two")
     run(demo, "rupdate CHK-1 | value 8 | criticality 5 | risk 3 | size 4")
     run(demo, "rupdate CHK-2 done | value 1 | criticality 1 | risk 1 | size 1")
-    ranking = demo.analytics.roadmap_rank(CAROL, "CHK", "wsjf")
+    ranking = demo.roadmap.rank(CAROL, "CHK", "wsjf")
     assert [(r.ref, r.value) for r in ranking.rows] == [("CHK-1", D("4.00"))]
 
 
@@ -441,10 +445,29 @@ def test_show_gives_the_change_since_the_previous_reading_and_its_period(
     record_metric(demo, "csat", "4.0", start)
     record_metric(demo, "csat", "4.4", start + timedelta(days=1))
     record_metric(demo, "reach", "900", start)
-    metrics = {m.name: m for m in demo.portfolios.show(CAROL, "CHK").metrics}
+    metrics = {m.name: m for m in demo.products.show(CAROL, "CHK").metrics}
     revenue = metrics["revenue"]
-    assert isinstance(revenue, MetricTrend)
     assert (revenue.value, revenue.previous, revenue.period) == (D(120000), D(110000), "w/w")
     assert revenue.change is not None and revenue.change.quantize(D("0.0001")) == D("0.0909")
-    assert metrics["csat"].period == "d/d"  # type: ignore[attr-defined]
+    assert metrics["csat"].period == "d/d"
     assert metrics["reach"].previous is None
+
+
+def test_an_edited_old_reading_never_replaces_the_latest_one(
+    demo: Services, clock: Clock
+) -> None:
+    """Card and status digest read the latest metric from one definition, so they agree."""
+    owner = Actor(team_id=TEAM, user_id="U0BOB")
+    demo.updates.record(owner, channel_id="C1", ts="100.1", text="CHK metrics: revenue 100k")
+    clock.advance(days=7)
+    demo.updates.record(owner, channel_id="C1", ts="200.1", text="CHK metrics: revenue 120k")
+    clock.advance(hours=1)
+    demo.updates.edit(owner, channel_id="C1", ts="100.1", text="CHK metrics: revenue 105k")
+    card = {m.name: m.value for m in demo.products.show(CAROL, "CHK").metrics}
+    with demo.store.read(TEAM) as tenant:
+        portfolio = tenant.first(tenant.select(Portfolio))
+        assert portfolio is not None
+        state = queries.status_state(tenant, portfolio)
+    digest = {p.key: dict((n, v) for n, v, _ in p.metrics) for p in state.products}
+    assert card["revenue"] == D(120000)
+    assert digest["CHK"]["revenue"] == D(120000)

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.demo import DemoPeople, seed_demo
+from console.demo import DemoPeople, seed_demo
+from console.loopback import FakeSlack, FakeUser
 from domain.models import Base
 from domain.services import Services, build_services
 from domain.store import Store, make_engine
 from domain.views import Actor
 from handlers import analytics, digests  # noqa: F401  (register their subcommands)
 from handlers.commands import PORTFOLIO, ROADMAP, run_command
-from handlers.console.fake_slack import FakeSlack, FakeUser
 from handlers.delivery import build_client
 from handlers.directory import Directory
 from tests.support.blockkit import assert_valid_message

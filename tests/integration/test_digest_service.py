@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from domain import commands as parse
-from domain.digest import RankingDigest, StatusDigest
+from domain.commands import portfolio as parse
+from domain.digest import InputChanged, RankingDigest, StatusDigest
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.grammar import split_command
 from domain.models import DigestPosting, Product
@@ -28,7 +29,7 @@ def setup(services: Services, actor: Actor = ALICE, name: str = "Products") -> N
 
 def add(services: Services, text: str, actor: Actor = ALICE) -> None:
     request = parse.parse_add(split_command(text))
-    services.portfolios.add_product(actor, "C1", request.key, request.fields)
+    services.products.add_product(actor, "C1", request.key, request.fields)
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def at(clock: Clock, local: str) -> datetime:
 
 
 def postings(store: Store) -> list[DigestPosting]:
-    with store.system_transaction() as session:
+    with store.system() as session:
         return list(session.scalars(select(DigestPosting).order_by(DigestPosting.id)))
 
 
@@ -244,18 +245,21 @@ def test_ranking_movement_counts_from_the_previous_sent_digest(
     assert isinstance(digest, RankingDigest) and digest.since_subscribed
     sent(demo, first, first_at)
     set_request = parse.parse_set(split_command("set PAY | confidence 95%"))
-    demo.portfolios.set_product(ALICE, set_request[0], set_request[1])
+    demo.products.set_product(ALICE, set_request[0], set_request[1])
     second = demo.digests.claim_due(at(clock, "2027-04-05T09:00"), "r")[0].digest
     assert isinstance(second, RankingDigest) and not second.since_subscribed
     assert second.compared_with == first_at
     top = second.movers[0]
-    assert (top.key, top.reasons[0]) == ("PAY", "confidence 60% → 95%")
+    assert (top.key, top.reasons[0]) == (
+        "PAY",
+        InputChanged("confidence", Decimal("0.6"), Decimal("0.95")),
+    )
 
 
 def test_status_digest_reports_changes_since_subscribing(demo: Services, clock: Clock) -> None:
     demo.digests.subscribe(ALICE, "C1", "weekly mon 09:00 Europe/Berlin status")
     set_request = parse.parse_set(split_command("set CHK | health off track"))
-    demo.portfolios.set_product(ALICE, set_request[0], set_request[1])
+    demo.products.set_product(ALICE, set_request[0], set_request[1])
     digest = demo.digests.claim_due(at(clock, "2027-03-29T09:00"), "r")[0].digest
     assert isinstance(digest, StatusDigest)
     assert [(c.key, c.after) for c in digest.health_changes] == [("CHK", "off track")]
@@ -265,7 +269,7 @@ def test_status_digest_reports_changes_since_subscribing(demo: Services, clock: 
 def test_digests_never_show_another_workspace(demo: Services, clock: Clock) -> None:
     setup(demo, MALLORY, "Theirs")
     request = parse.parse_add(split_command("add SECRET Secret | investment 1k | return 9k"))
-    demo.portfolios.add_product(MALLORY, "C9", request.key, request.fields)
+    demo.products.add_product(MALLORY, "C9", request.key, request.fields)
     demo.digests.subscribe(MALLORY, "C9", "weekly mon 09:00 Europe/Berlin both")
     demo.digests.subscribe(ALICE, "C1", "weekly mon 09:00 Europe/Berlin both")
     assert [v.channel_id for v in demo.digests.subscriptions(ALICE)] == ["C1"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from domain import commands as parse
+from domain.commands import portfolio as parse
 from domain.errors import Conflict, InvalidInput, NotFound, NotSetUp, PermissionDenied
 from domain.grammar import split_command
 from domain.models import Product, RoleGrant
@@ -22,18 +22,18 @@ def setup(services: Services, actor: Actor = ALICE, text: str = "setup Products"
 
 def add(services: Services, text: str, actor: Actor = ALICE) -> None:
     request = parse.parse_add(split_command(text))
-    services.portfolios.add_product(actor, "C1", request.key, request.fields)
+    services.products.add_product(actor, "C1", request.key, request.fields)
 
 
 def set_(services: Services, text: str, actor: Actor = ALICE) -> None:
     key, fields = parse.parse_set(split_command(text))
-    services.portfolios.set_product(actor, key, fields)
+    services.products.set_product(actor, key, fields)
 
 
 def product_count(services: Services, team: str = TEAM) -> int:
     with services.store.transaction(team) as tenant:
         return (
-            tenant.session.scalar(
+            tenant.scalar(
                 select(func.count()).select_from(Product).where(Product.team_id == team)
             )
             or 0
@@ -84,11 +84,11 @@ def test_setup_changes_budget_and_discount(demo: Services) -> None:
 
 def test_commands_before_setup_say_how_to_start(services: Services) -> None:
     with pytest.raises(NotSetUp, match="/portfolio setup"):
-        services.portfolios.list_products(ALICE, "C1")
+        services.products.list_products(ALICE, "C1")
 
 
 def test_add_stores_exact_money(demo: Services) -> None:
-    card = demo.portfolios.show(ALICE, "PAY")
+    card = demo.products.show(ALICE, "PAY")
     assert card.investment == Decimal("450000.00")
     assert card.expected_return == Decimal("1200000.00")
     assert card.roi == Decimal("1.6667")
@@ -116,11 +116,11 @@ def test_member_cannot_add_products_and_is_told_who_can(demo: Services) -> None:
 
 def test_owner_changes_own_product_but_not_money(demo: Services) -> None:
     set_(demo, "set CHK | confidence 60% | stage testing", actor=BOB)
-    card = demo.portfolios.show(BOB, "CHK")
+    card = demo.products.show(BOB, "CHK")
     assert card.confidence == Decimal("0.6000") and card.stage == "testing"
     with pytest.raises(PermissionDenied):
         set_(demo, "set CHK | investment 1m", actor=BOB)
-    assert demo.portfolios.show(BOB, "CHK").investment == Decimal("120000.00")
+    assert demo.products.show(BOB, "CHK").investment == Decimal("120000.00")
 
 
 def test_owner_cannot_change_someone_elses_product(demo: Services) -> None:
@@ -138,7 +138,7 @@ def test_granted_user_becomes_portfolio_manager(demo: Services) -> None:
 def test_ranking_puts_zero_investment_last_and_breaks_ties_by_key(demo: Services) -> None:
     add(demo, "add ZZZ Twin | investment 120k | return 400k")
     add(demo, "add AAA Twin | investment 120k | return 400k")
-    view = demo.portfolios.rank(ALICE, "C1", parse.parse_rank(split_command("rank roi")))
+    view = demo.ranking.rank(ALICE, "C1", parse.parse_rank(split_command("rank roi")))
     keys = [row.key for row in view.rows]
     assert keys == ["AAA", "CHK", "ZZZ", "PAY", "LEG", "AI"]
     assert view.rows[-1].value is None
@@ -146,7 +146,7 @@ def test_ranking_puts_zero_investment_last_and_breaks_ties_by_key(demo: Services
 
 
 def test_ranking_top_and_category(demo: Services) -> None:
-    view = demo.portfolios.rank(
+    view = demo.ranking.rank(
         ALICE, "C1", parse.parse_rank(split_command("rank risk top 1 category growth"))
     )
     assert [r.key for r in view.rows] == ["CHK"] and view.total == 1
@@ -154,31 +154,31 @@ def test_ranking_top_and_category(demo: Services) -> None:
 
 def test_unknown_category_suggests_one(demo: Services) -> None:
     with pytest.raises(NotFound, match="Growth"):
-        demo.portfolios.rank(ALICE, "C1", parse.parse_rank(split_command("rank category Grwth")))
+        demo.ranking.rank(ALICE, "C1", parse.parse_rank(split_command("rank category Grwth")))
 
 
 def test_remove_archives_and_keeps_history(demo: Services) -> None:
-    demo.portfolios.remove(ALICE, "LEG")
-    assert "LEG" not in [p.key for p in demo.portfolios.list_products(ALICE, "C1").products]
-    assert demo.portfolios.show(ALICE, "LEG").archived
+    demo.products.remove(ALICE, "LEG")
+    assert "LEG" not in [p.key for p in demo.products.list_products(ALICE, "C1").products]
+    assert demo.products.show(ALICE, "LEG").archived
 
 
 def test_unknown_product_suggests_a_close_key(demo: Services) -> None:
     with pytest.raises(NotFound, match="Did you mean `CHK`"):
-        demo.portfolios.show(ALICE, "CHX")
+        demo.products.show(ALICE, "CHX")
 
 
 def test_another_workspace_sees_nothing(demo: Services) -> None:
     with pytest.raises(NotSetUp):
-        demo.portfolios.list_products(MALLORY, "C1")
+        demo.products.list_products(MALLORY, "C1")
     with pytest.raises(NotFound):
-        demo.portfolios.show(MALLORY, "CHK")
+        demo.products.show(MALLORY, "CHK")
     setup(demo, MALLORY, "setup Theirs")
-    assert demo.portfolios.list_products(MALLORY, "C1").products == ()
+    assert demo.products.list_products(MALLORY, "C1").products == ()
     with pytest.raises(NotFound):
         set_(demo, "set CHK | confidence 1%", actor=MALLORY)
     add(demo, "add CHK Their checkout", actor=MALLORY)  # keys are unique per workspace only
-    assert demo.portfolios.show(ALICE, "CHK").name == "Checkout"
+    assert demo.products.show(ALICE, "CHK").name == "Checkout"
     assert product_count(demo, MALLORY.team_id) == 1
 
 
@@ -186,7 +186,7 @@ def test_channel_linked_to_a_second_portfolio(demo: Services) -> None:
     setup(demo, text="setup Consumer | currency EUR")
     demo.portfolios.use(ALICE, "C2", "consumer")
     request = parse.parse_add(split_command("add EU Euro thing | investment €100k"))
-    demo.portfolios.add_product(ALICE, "C2", request.key, request.fields)
-    assert demo.portfolios.list_products(ALICE, "C2").currency == "EUR"
-    assert [p.key for p in demo.portfolios.list_products(ALICE, "C2").products] == ["EU"]
-    assert "EU" not in [p.key for p in demo.portfolios.list_products(ALICE, "C1").products]
+    demo.products.add_product(ALICE, "C2", request.key, request.fields)
+    assert demo.products.list_products(ALICE, "C2").currency == "EUR"
+    assert [p.key for p in demo.products.list_products(ALICE, "C2").products] == ["EU"]
+    assert "EU" not in [p.key for p in demo.products.list_products(ALICE, "C1").products]

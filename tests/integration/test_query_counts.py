@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from domain import commands as parse
+from domain.commands import portfolio as parse
+from domain.commands.planning import parse_weights
 from domain.grammar import split_command
 from domain.models import Feedback, MetricSnapshot, Objective, Product, ProductObjective, Update
-from domain.ranking import parse_weights
 from domain.services import Services
 from tests.conftest import ALICE, CAROL, TEAM, Clock
 
@@ -62,7 +62,7 @@ def grow(services: Services, clock: Clock, products: int, history: int) -> None:
                 updated_at=clock(),
             )
             tenant.add(product)
-            tenant.session.flush()
+            tenant.flush()
             tenant.add(ProductObjective(product_id=product.id, objective_id=objective.id))
         chk = tenant.first(tenant.select(Product).where(Product.key == "CHK"))
         assert chk is not None
@@ -90,9 +90,9 @@ def small(services: Services) -> Services:
     request = parse.parse_add(
         split_command("add CHK Checkout | investment 120k | return 400k | cashflows -1k, 2k")
     )
-    services.portfolios.add_product(ALICE, None, request.key, request.fields)
-    services.analytics.add_objective(ALICE, "GROW", "Grow", Decimal(2))
-    services.analytics.set_weights(ALICE, None, parse_weights("roi 40% npv 30% alignment 30%"))
+    services.products.add_product(ALICE, None, request.key, request.fields)
+    services.objectives.add_objective(ALICE, "GROW", "Grow", Decimal(2))
+    services.ranking.set_weights(ALICE, None, parse_weights("roi 40% npv 30% alignment 30%"))
     return services
 
 
@@ -101,7 +101,7 @@ def test_rank_runs_the_same_statements_for_3_or_300_products(
     small: Services, clock: Clock, measure: str
 ) -> None:
     def rank() -> object:
-        return small.portfolios.rank(CAROL, None, parse.RankRequest(measure, None, None))
+        return small.ranking.rank(CAROL, None, parse.RankRequest(measure, None, None))
 
     grow(small, clock, products=2, history=0)
     few = statements_for(small, rank)
@@ -112,7 +112,7 @@ def test_rank_runs_the_same_statements_for_3_or_300_products(
 
 def test_show_runs_the_same_statements_whatever_the_history(small: Services, clock: Clock) -> None:
     def show() -> object:
-        return small.portfolios.show(CAROL, "CHK")
+        return small.products.show(CAROL, "CHK")
 
     grow(small, clock, products=0, history=2)
     few = statements_for(small, show)

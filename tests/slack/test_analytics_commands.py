@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from console.loopback import FakeChannel, Post
 from domain.csv_format import parse_products_csv
-from handlers.console.fake_slack import FakeChannel, Post
 from tests.slack.conftest import SlackDriver, payload_text
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -77,8 +79,22 @@ def test_allocate_lists_funded_and_unfunded_with_budget_and_advice(ready: SlackD
     assert "*Funded 2 of 4*: used $570,000, $30,000 left · total value *$430,000*" in text
     assert ":white_check_mark: *PAY* Payments" in text
     assert ":white_circle: *MOB* Mobile" in text
-    assert "*Best unfunded:* *MOB* Mobile" in text and "raise the budget by 270k" in text
+    assert "*Best unfunded:* *MOB* Mobile" in text and "raise the budget by $270k" in text
     assert "exact integer programme" in text
+
+
+def test_every_amount_in_an_allocation_answer_is_short_money_with_its_symbol(
+    ready: SlackDriver,
+) -> None:
+    text = payload_text(ready.command("allocate"))
+    prose = re.sub(r"`[^`]*`", "", text)  # usage examples are what people type, not amounts
+    amounts = re.findall(r"(\S*?)(\d[\d,.]*)(k|m|M|bn|B)\b", prose)
+    assert amounts, prose
+    assert all(sign.endswith("$") and unit in ("k", "M", "B") for sign, _, unit in amounts)
+    assert (
+        "(value $195k, costs $300k). To fund it: raise the budget by $270k, "
+        "or drop PAY (value $270k)." in text
+    )
 
 
 def test_allocate_with_a_balance_rule_keeps_to_it(ready: SlackDriver) -> None:
@@ -92,8 +108,8 @@ def test_infeasible_allocation_says_which_rule_and_by_how_much(ready: SlackDrive
     answer = ready.command("allocate 600k | min Core 50%")
     assert answer.extra.get("response_type") == "ephemeral"
     assert ":warning:" in answer.text
-    assert "`min Core 50%` needs 300k of Core products" in answer.text
-    assert "100k short" in answer.text
+    assert "`min Core 50%` needs $300k of Core products" in answer.text
+    assert "but all Core products together cost $200k ($100k short)." in answer.text
 
 
 @pytest.mark.parametrize(
@@ -127,7 +143,7 @@ def test_balance_shows_shares_concentration_and_flags(ready: SlackDriver) -> Non
     assert "*Growth* (2) · investment $420k *39%*" in text
     assert "Herfindahl" in text
     assert "No pipeline: nothing in ideation or research" in text
-    assert "42 % of investment is at risk or off track" in text
+    assert "42% of investment is at risk or off track" in text
     stage = payload_text(ready.command("balance by stage"))
     assert stage.index("*development*") < stage.index("*launch*") < stage.index("*maturity*")
 
@@ -185,7 +201,7 @@ def test_roadmap_rank_orders_by_rice_and_names_missing_inputs(ready: SlackDriver
     )
     ready.command("update CHK-3 | reach 500", command="/roadmap")
     text = payload_text(ready.command("rank CHK", command="/roadmap"))
-    assert "*1.* *CHK-2* Two — *1,066.67* · reach 2000, impact 2, confidence 80%, effort 3" in text
+    assert "*1.* *CHK-2* Two — *1,066.67* · reach 2,000, impact 2, confidence 80%, effort 3" in text
     assert "*2.* *CHK-1* One — *500.00*" in text
     assert "*CHK-3* Three — not scored: missing impact, confidence, effort" in text
     assert text.index("CHK-2") < text.index("CHK-1") < text.index("CHK-3")

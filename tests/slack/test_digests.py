@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -10,9 +11,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import Settings, create_app
-from domain.digest import ItemState, ProductState, StatusState, compose_ranking, compose_status
+from console.loopback import Post
+from domain.digest import (
+    ItemState,
+    ProductState,
+    RankingDigest,
+    StatusState,
+    compose_ranking,
+    compose_status,
+)
 from domain.ranking import RankInput
-from handlers.console.fake_slack import Post
 from handlers.digests import ranking_message, status_message
 from handlers.scheduler import DigestJobs, DigestScheduler, workspace_clients
 from tests.conftest import Clock, Database
@@ -293,6 +301,32 @@ def many(count: int) -> list[RankInput]:
         )
         for n in range(count)
     ]
+
+
+def ranked(inputs: list[RankInput], previous: dict[str, object] | None) -> RankingDigest:
+    return compose_ranking(
+        inputs,
+        portfolio="Products",
+        currency="USD",
+        measure="roi",
+        discount_rate=Decimal("0.08"),
+        weights=None,
+        budget=None,
+        previous=previous,
+        compared_with=NOW - timedelta(days=7) if previous else None,
+    )
+
+
+def test_ranking_digest_words_movement_and_reasons_with_the_one_formatter() -> None:
+    inputs = many(3)
+    previous = ranked(inputs, None).snapshot
+    now = [replace(inputs[0], expected_return=Decimal(50000)), *inputs[1:]]
+    message = ranking_message(ranked(now, previous), cadence="weekly", tz="UTC")
+    text = payload_text_of(message.payload())
+    assert "Ranked by *ROI*" in text
+    assert "`▲2` *1.* *P000*" in text and "`▼1` *2.* *P002*" in text
+    assert "▲2 *P000*" in text and "(3 → 1): expected return $5k → $50k" in text
+    assert "(1 → 2): its own inputs are unchanged; others rose or joined" in text
 
 
 def test_500_products_stay_within_block_kit_limits() -> None:
