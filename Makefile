@@ -1,4 +1,5 @@
-# Folio: `make run` sets everything up and starts Folio; `make test` sets up and runs the tests.
+# Folio: `make run` sets everything up and starts Folio; `make test` sets up and runs the tests;
+# `make check` runs what CI runs (lint, typecheck, test).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,13 +32,26 @@ migrate: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## lint: ruff's lint rules and its formatting, both checked (nothing is rewritten)
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check .
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	exit $$status
 
+## typecheck: mypy over the code and the tests (pyproject.toml [tool.mypy])
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck test
+## check: what CI runs: lint, typecheck and test, every one of them; fails if any failed
+check: $(DEV_STAMP)
+	@failed=""; \
+	for step in lint typecheck test; do \
+		echo "==> make $$step"; \
+		$(MAKE) --no-print-directory $$step || failed="$$failed $$step"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make check FAILED:$$failed" >&2; exit 1; fi; \
+	echo "make check passed: lint, typecheck, test"
 
 ## bench: run the benchmarks and print their figures
 bench: $(DEV_STAMP)

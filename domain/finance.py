@@ -1,8 +1,8 @@
 """Financial measures of a product: ROI, risk-adjusted ROI, NPV, IRR and payback period.
 
 Plain Decimal values in, plain Decimal values out. Results are quantized for people:
-ROI to 4 places (a fraction, 0.2500 = 25 %), NPV to cents, IRR to 6 places, payback
-to 2 places (years).
+ROI to 4 places (a fraction, 0.2500 = 25 %), NPV to cents, IRR to 6 places (more below
+-90 %, so that 1 + IRR keeps 6 significant digits), payback to 2 places (years).
 """
 
 from __future__ import annotations
@@ -117,11 +117,23 @@ def irr(cashflows: Sequence[Decimal]) -> Decimal | None:
     coefficients = _polynomial_in_x(cashflows)
     if coefficients is None:
         return None
-    rates = [1 / x - 1 for x in _positive_roots(coefficients) if x > 0]
-    if not rates:
-        return None
-    best = min(rates, key=abs)
-    return _plain_zero(Decimal(repr(best)).quantize(IRR_QUANTUM, rounding=ROUND_HALF_UP))
+    with localcontext(_CONTEXT):
+        # In Decimal, 1 + r is exactly 1/x; in float it is off by ~1e-16, which matters
+        # relative to 1 + r as r nears -100 %.
+        rates = [1 / Decimal(x) - 1 for x in _positive_roots(coefficients) if x > 0]
+        if not rates:
+            return None
+        best = min(rates, key=abs)
+        return _plain_zero(best.quantize(_irr_quantum(best), rounding=ROUND_HALF_UP))
+
+
+def _irr_quantum(rate: Decimal) -> Decimal:
+    """6 places, or more when 1 + r < 0.1, so the growth factor 1 + r keeps 6 significant digits.
+
+    Near -100 % the NPV changes with 1/(1 + r)^t: at r = -99.9701 % (1 + r = 0.000299), a
+    rate rounded to 6 places is off by 0.1 % in 1 + r and the NPV at it is nowhere near 0.
+    """
+    return min(IRR_QUANTUM, Decimal(1).scaleb((1 + rate).adjusted() - 5))
 
 
 def payback_period(cashflows: Sequence[Decimal]) -> Decimal | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk.webhook import WebhookClient
 
 log = logging.getLogger("folio.errors")
@@ -35,6 +36,37 @@ def apologise(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     return None
 
 
+class SettledAck(Ack):
+    """Bolt's ack(), except that an acknowledged request stays acknowledged.
+
+    When a slash command, button or view listener raises after calling ack(), slack_bolt
+    (1.30, ThreadListenerRunner) resets `ack.response` to None. Its HTTP thread polls for the
+    ack every 10 ms; if the listener failed between two polls, the ack is lost, Bolt waits
+    out the 3 s and answers Slack 404 "unhandled request" on top of the apology.
+    """
+
+    def __init__(self) -> None:
+        self._settled: BoltResponse | None = None
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    @property
+    def response(self) -> BoltResponse | None:
+        """The acknowledgement, once there is one."""
+        return self._settled
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self._settled is None:
+            self._settled = value
+
+
+def keep_acknowledgement(context: BoltContext, next_: Callable[[], None]) -> None:
+    """Give every request an ack() that a failing listener cannot take back."""
+    context["ack"] = SettledAck()
+    next_()
+
+
 def register(app: App) -> None:
-    """Install the error handler."""
+    """Install the error handler (and the ack it relies on being kept)."""
+    app.middleware(keep_acknowledgement)
     app.error(apologise)

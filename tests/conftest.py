@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from domain.models import Base
@@ -23,6 +25,34 @@ ALICE = Actor(team_id=TEAM, user_id="U0ALICE", is_admin=True)  # workspace admin
 BOB = Actor(team_id=TEAM, user_id="U0BOB")  # product manager (owns products)
 CAROL = Actor(team_id=TEAM, user_id="U0CAROL")  # member
 MALLORY = Actor(team_id=OTHER_TEAM, user_id="U0MALLORY", is_admin=True)  # another workspace
+
+# Hypothesis: in CI every run tries the same examples (derandomize, no example database), a
+# failure prints the blob that replays it (@reproduce_failure), and a slow shared machine
+# is no failure (no deadline). On a laptop ("dev"): random examples, the local example
+# database in .hypothesis/ replays past failures first. HYPOTHESIS_PROFILE picks either.
+settings.register_profile(
+    "ci",
+    settings.get_profile("default"),
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# Hypothesis loads its own "ci" profile whenever CI is set at all: "dev" starts from "default".
+settings.register_profile("dev", settings.get_profile("default"), print_blob=True)
+
+
+def hypothesis_profile(env: Mapping[str, str] = os.environ) -> str:
+    """The Hypothesis profile for this run: HYPOTHESIS_PROFILE, else "ci" under CI, else "dev"."""
+    chosen = env.get("HYPOTHESIS_PROFILE")
+    if chosen:
+        return chosen
+    in_ci = env.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+    return "ci" if in_ci else "dev"
+
+
+settings.load_profile(hypothesis_profile())
 
 
 class Clock:

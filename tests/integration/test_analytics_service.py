@@ -453,9 +453,7 @@ def test_show_gives_the_change_since_the_previous_reading_and_its_period(
     assert metrics["reach"].previous is None
 
 
-def test_an_edited_old_reading_never_replaces_the_latest_one(
-    demo: Services, clock: Clock
-) -> None:
+def test_an_edited_old_reading_never_replaces_the_latest_one(demo: Services, clock: Clock) -> None:
     """Card and status digest read the latest metric from one definition, so they agree."""
     owner = Actor(team_id=TEAM, user_id="U0BOB")
     demo.updates.record(owner, channel_id="C1", ts="100.1", text="CHK metrics: revenue 100k")

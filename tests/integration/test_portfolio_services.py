@@ -33,9 +33,7 @@ def set_(services: Services, text: str, actor: Actor = ALICE) -> None:
 def product_count(services: Services, team: str = TEAM) -> int:
     with services.store.transaction(team) as tenant:
         return (
-            tenant.scalar(
-                select(func.count()).select_from(Product).where(Product.team_id == team)
-            )
+            tenant.scalar(select(func.count()).select_from(Product).where(Product.team_id == team))
             or 0
         )
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot import Folio, Settings, create_app, create_wsgi_app
-from handlers.console.fake_slack import FakeChannel, FakeSlack, FakeUser, Post
+from console.loopback import FakeChannel, FakeSlack, FakeUser, Post
 from tests.conftest import TEAM, Clock, Database
 from tests.support.blockkit import assert_valid_message
 from tests.support.slack_requests import (

@@ -1,134 +1,262 @@
-"""The dependency rule: domain/ knows nothing of Slack, templates or scheduling; handlers no SQL."""
+"""The dependency rule, checked transitively with `ast` over the project's own modules.
+
+- Everything in domain/ but models, store, queries and services is pure: no database, no
+  Slack, no templates, no scheduler, no charts, no web server, none of the impure domain.
+- Nothing in domain/ reaches Slack, templates, the scheduler, charts, handlers, console or bot.
+- handlers/ reach no models, store or SQLAlchemy (use cases in domain.services are the door)
+  and never open or touch a session.
+- Only the chart module imports matplotlib.
+
+Deny-lists, not allow-lists: a new module is held to the rule of the folder it lands in.
+"""
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = ROOT / "domain"
-HANDLERS = ROOT / "handlers"
-
-OUTSIDE_DOMAIN = frozenset({"slack_bolt", "slack_sdk", "jinja2", "apscheduler", "handlers", "bot"})
-DATABASE = frozenset({"sqlalchemy"})
-PURE_MODULES = frozenset(
-    {
-        "money",
-        "dates",
-        "grammar",
-        "chat_grammar",
-        "finance",
-        "ranking",
-        "prioritisation",
-        "allocation",
-        "balance",
-        "schedule",
-        "csv_format",
-    }
+from tests.support.imports import (
+    Violation,
+    check_tree,
+    load_project,
+    matches,
+    modules_under,
+    session_uses,
+    violations,
+    write_tree,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 
-@dataclass(frozen=True)
-class Violation:
-    """One forbidden import: where it is and what it brings in."""
+IMPURE_DOMAIN = frozenset({"models", "store", "queries", "services"})
 
-    location: str
-    line: int
-    module: str
-
-    def __str__(self) -> str:
-        return f"{self.location}:{self.line} imports {self.module}"
-
-
-def imported_modules(source: str, module: str, *, is_package: bool) -> Iterator[tuple[int, str]]:
-    """Every (line, absolute module name) that source imports, relative imports resolved."""
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield node.lineno, alias.name
-        elif isinstance(node, ast.ImportFrom):
-            base = _resolve(node.module, node.level, module, is_package=is_package)
-            if base:
-                yield node.lineno, base
-            for alias in node.names:
-                if alias.name != "*":
-                    yield node.lineno, f"{base}.{alias.name}" if base else alias.name
-        elif isinstance(node, ast.Call) and _is_dynamic_import(node.func):
-            first = node.args[0] if node.args else None
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                yield node.lineno, first.value
+OUTSIDE_DOMAIN = frozenset(
+    {
+        "slack_bolt",
+        "slack_sdk",
+        "jinja2",
+        "apscheduler",
+        "matplotlib",
+        "handlers",
+        "console",
+        "bot",
+    }
+)
+DATABASE = frozenset({"sqlalchemy"})
+IMPURE = OUTSIDE_DOMAIN | DATABASE | {"flask", "gunicorn"} | {f"domain.{m}" for m in IMPURE_DOMAIN}
+STORAGE = DATABASE | {"domain.models", "domain.store"}
+USE_CASES = frozenset({"domain.services"})  # handlers' door to the domain: not looked behind
+CHARTING = frozenset({"matplotlib"})
+CHART_MODULE = "handlers.charts"
 
 
-def violations(
-    source: str, location: str, module: str, forbidden: frozenset[str], *, is_package: bool = False
-) -> list[Violation]:
-    """The imports in source whose top-level package is in forbidden."""
-    found = []
-    for line, name in imported_modules(source, module, is_package=is_package):
-        if name.split(".")[0] in forbidden:
-            found.append(Violation(location, line, name))
-    return sorted(set(found), key=lambda v: (v.line, v.module))
+# The rules, each a function of the tree's root so the self-tests run them on synthetic trees.
 
 
-def check_tree(forbidden_for: dict[Path, frozenset[str]], root: Path = ROOT) -> list[Violation]:
-    """Check each module file (under root) against the forbidden set given for it."""
+def pure_violations(root: Path = ROOT) -> list[Violation]:
+    """Pure domain modules reaching the database, Slack, the app or the impure domain."""
+    domain = root / "domain"
+    pure = [path for path in modules_under(domain) if _is_pure(path, domain)]
+    return check_tree(dict.fromkeys(pure, IMPURE), root)
+
+
+def domain_violations(root: Path = ROOT) -> list[Violation]:
+    """Domain modules reaching Slack, templates, the scheduler, charts, handlers, console or bot."""
+    return check_tree(dict.fromkeys(modules_under(root / "domain"), OUTSIDE_DOMAIN), root)
+
+
+def handler_import_violations(root: Path = ROOT) -> list[Violation]:
+    """Handlers reaching models, the store or SQLAlchemy other than through the use cases."""
+    return check_tree(
+        dict.fromkeys(modules_under(root / "handlers"), STORAGE), root, opaque=USE_CASES
+    )
+
+
+def handler_session_violations(root: Path = ROOT) -> list[Violation]:
+    """Handlers opening or touching a database session."""
     found: list[Violation] = []
-    for path in sorted(forbidden_for):
-        relative = path.relative_to(root)
-        parts = relative.with_suffix("").parts
-        is_package = parts[-1] == "__init__"
-        module = ".".join(parts[:-1] if is_package else parts)
-        source = path.read_text(encoding="utf-8")
-        forbidden = forbidden_for[path]
-        found += violations(source, str(relative), module, forbidden, is_package=is_package)
+    for path in modules_under(root / "handlers"):
+        found += session_uses(path.read_text(encoding="utf-8"), str(path.relative_to(root)))
     return found
 
 
-def _resolve(name: str | None, level: int, module: str, *, is_package: bool) -> str:
-    if level == 0:
-        return name or ""
-    package = module.split(".") if is_package else module.split(".")[:-1]
-    anchor = package[: len(package) - (level - 1)] if level - 1 <= len(package) else []
-    return ".".join([*anchor, *([name] if name else [])])
+def charting_violations(root: Path = ROOT) -> list[Violation]:
+    """Modules other than the chart module that import matplotlib."""
+    found: list[Violation] = []
+    for module in load_project(root).values():
+        if not matches(module.name, {CHART_MODULE}):
+            found += [
+                Violation(module.location, line, name)
+                for line, name in module.imports
+                if matches(name, CHARTING)
+            ]
+    return sorted(set(found), key=lambda v: (v.location, v.line, v.module))
 
 
-def _is_dynamic_import(func: ast.expr) -> bool:
-    if isinstance(func, ast.Name):
-        return func.id in {"__import__", "import_module"}
-    return isinstance(func, ast.Attribute) and func.attr == "import_module"
-
-
-def _is_pure(path: Path) -> bool:
-    first = path.relative_to(DOMAIN).parts[0]
-    return first.removesuffix(".py") in PURE_MODULES
+def _is_pure(path: Path, domain: Path = ROOT / "domain") -> bool:
+    first = path.relative_to(domain).parts[0]
+    return first.removesuffix(".py") not in IMPURE_DOMAIN
 
 
 def _report(found: list[Violation]) -> str:
-    return "forbidden imports:\n" + "\n".join(f"  {v}" for v in found)
+    return "dependency rule broken:\n" + "\n".join(f"  {v}" for v in found)
 
 
-def _modules(package_dir: Path) -> list[Path]:
-    modules = sorted(package_dir.rglob("*.py"))
-    assert modules, f"no Python modules found under {package_dir}"
-    return modules
+# The real tree.
 
 
-def test_domain_imports_neither_slack_templates_scheduler_nor_handlers() -> None:
-    found = check_tree({path: OUTSIDE_DOMAIN for path in _modules(DOMAIN)})
+def test_pure_domain_modules_reach_no_database_slack_app_or_impure_domain() -> None:
+    found = pure_violations()
     assert not found, _report(found)
 
 
-def test_pure_domain_modules_do_not_import_sqlalchemy() -> None:
-    pure = [path for path in _modules(DOMAIN) if _is_pure(path)]
-    found = check_tree(dict.fromkeys(pure, DATABASE))
+def test_domain_reaches_neither_slack_templates_scheduler_charts_nor_the_app() -> None:
+    found = domain_violations()
     assert not found, _report(found)
 
 
-def test_handlers_do_not_import_sqlalchemy() -> None:
-    found = check_tree(dict.fromkeys(_modules(HANDLERS), DATABASE))
+def test_handlers_reach_no_models_store_or_sqlalchemy() -> None:
+    found = handler_import_violations()
     assert not found, _report(found)
+
+
+def test_handlers_never_open_or_touch_a_session() -> None:
+    found = handler_session_violations()
+    assert not found, _report(found)
+
+
+def test_only_the_chart_module_imports_matplotlib() -> None:
+    found = charting_violations()
+    assert not found, _report(found)
+
+
+# The checker, on synthetic trees: it fails on each kind of violation.
+
+
+def test_checker_fails_on_a_pure_module_importing_sqlalchemy(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"domain/forecast.py": "from sqlalchemy import select\n"})
+    assert [str(v) for v in pure_violations(root)] == [
+        "domain/forecast.py:1 imports sqlalchemy",
+        "domain/forecast.py:1 imports sqlalchemy.select",
+    ]
+
+
+def test_checker_fails_on_a_pure_module_reaching_models_through_another(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "domain/models.py": "import sqlalchemy\n",
+            "domain/scoring.py": '"""Pure."""\n\nfrom domain.helpers import weigh\n',
+            "domain/helpers.py": "import math\nfrom domain.models import Product\n",
+        },
+    )
+    assert [str(v) for v in pure_violations(root)] == [
+        "domain/helpers.py:2 imports domain.models",
+        "domain/helpers.py:2 imports domain.models.Product",
+        "domain/scoring.py:3 imports domain.models (via domain.helpers)",
+        "domain/scoring.py:3 imports domain.models.Product (via domain.helpers)",
+    ]
+
+
+def test_checker_follows_chains_through_parent_packages_and_relative_imports(
+    tmp_path: Path,
+) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "domain/allocation/__init__.py": "from .solve import allocate\n",
+            "domain/allocation/solve.py": "from ..queries import facts\n",
+            "domain/queries.py": "",
+            "domain/balance.py": "from domain.allocation.model import Candidate\n",
+            "domain/allocation/model.py": "",
+        },
+    )
+    found = {(v.location, v.module, v.via) for v in pure_violations(root)}
+    assert (
+        "domain/balance.py",
+        "domain.queries",
+        ("domain.allocation", "domain.allocation.solve"),
+    ) in found
+    assert ("domain/allocation/solve.py", "domain.queries", ()) in found
+
+
+def test_impure_domain_modules_may_use_the_database_but_not_slack(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "domain/store.py": "import sqlalchemy\n",
+            "domain/queries/facts.py": "from domain.store import Store\n",
+            "domain/services/products.py": "from domain.queries.facts import x\nimport slack_sdk\n",
+            "handlers/blocks.py": "",
+            "domain/digest.py": "from handlers.blocks import section\n",
+        },
+    )
+    assert pure_violations(root) == [
+        Violation("domain/digest.py", 1, "handlers.blocks"),
+        Violation("domain/digest.py", 1, "handlers.blocks.section"),
+    ]
+    assert [str(v) for v in domain_violations(root)] == [
+        "domain/digest.py:1 imports handlers.blocks",
+        "domain/digest.py:1 imports handlers.blocks.section",
+        "domain/services/products.py:2 imports slack_sdk",
+    ]
+
+
+def test_checker_fails_on_a_handler_reaching_models_but_not_through_use_cases(
+    tmp_path: Path,
+) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "domain/models.py": "import sqlalchemy\n",
+            "domain/services/products.py": "from domain.models import Product\n",
+            "handlers/portfolio.py": "from domain.services.products import ProductService\n",
+            "handlers/lookup.py": "from handlers.util import find\n",
+            "handlers/util.py": "from domain import models\n",
+        },
+    )
+    assert [str(v) for v in handler_import_violations(root)] == [
+        "handlers/lookup.py:1 imports domain.models (via handlers.util)",
+        "handlers/util.py:1 imports domain.models",
+    ]
+
+
+def test_checker_fails_on_a_handler_opening_a_session(tmp_path: Path) -> None:
+    source = (
+        "def show(store, tenant, services):\n"
+        "    with store.transaction('T1') as t:\n"
+        "        t.add(1)\n"
+        "    rows = tenant.session.scalars(q)\n"
+        "    with services.store.system() as system:\n"
+        "        pass\n"
+        "    Session(engine)\n"
+        "    services.products.list('T1')\n"
+        "    installation_store.find_bot(team_id='T1')\n"
+    )
+    root = write_tree(tmp_path, {"handlers/portfolio.py": source})
+    assert [str(v) for v in handler_session_violations(root)] == [
+        "handlers/portfolio.py:2 opens a session with store.transaction()",
+        "handlers/portfolio.py:4 touches .session",
+        "handlers/portfolio.py:5 opens a session with store.system()",
+        "handlers/portfolio.py:7 opens a session with Session()",
+    ]
+
+
+def test_checker_fails_on_matplotlib_outside_the_chart_module(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "handlers/charts/__init__.py": "from matplotlib.figure import Figure\n",
+            "handlers/charts/axes.py": "import matplotlib.ticker\n",
+            "handlers/planning.py": "from handlers.charts import bar_chart\n",
+            "console/text.py": "import matplotlib.pyplot as plt\n",
+            "domain/balance.py": "def chart():\n    import matplotlib\n",
+        },
+    )
+    assert [str(v) for v in charting_violations(root)] == [
+        "console/text.py:1 imports matplotlib.pyplot",
+        "domain/balance.py:2 imports matplotlib",
+    ]
+    assert [str(v) for v in domain_violations(root)] == ["domain/balance.py:2 imports matplotlib"]
 
 
 def test_tree_check_names_the_offending_file_and_line(tmp_path: Path) -> None:
@@ -202,12 +330,21 @@ def test_checker_catches_imports_inside_functions_and_type_checking_blocks() -> 
 
 
 def test_checker_ignores_names_that_only_look_alike() -> None:
-    source = "import slack_bolt_helpers\nfrom domain.handlers_util import x\nimport botany\n"
-    assert violations(source, "domain/ok.py", "domain.ok", OUTSIDE_DOMAIN) == []
+    source = (
+        "import slack_bolt_helpers\nfrom domain.handlers_util import x\nimport botany\n"
+        "from domain.models_help import y\nimport domain.storefront\n"
+    )
+    assert violations(source, "domain/ok.py", "domain.ok", IMPURE) == []
 
 
-def test_only_pure_modules_are_held_to_the_sqlalchemy_ban() -> None:
-    assert _is_pure(DOMAIN / "money.py")
-    assert _is_pure(DOMAIN / "grammar" / "tokens.py")
-    assert not _is_pure(DOMAIN / "store.py")
-    assert not _is_pure(DOMAIN / "services" / "products.py")
+def test_every_domain_module_but_models_store_queries_and_services_is_pure() -> None:
+    domain = ROOT / "domain"
+    assert _is_pure(domain / "money.py")
+    assert _is_pure(domain / "grammar" / "tokens.py")
+    assert _is_pure(domain / "forecasting.py")  # a new module is pure without being listed
+    assert _is_pure(domain / "__init__.py")
+    assert not _is_pure(domain / "store.py")
+    assert not _is_pure(domain / "models.py")
+    assert not _is_pure(domain / "queries.py")
+    assert not _is_pure(domain / "queries" / "facts.py")
+    assert not _is_pure(domain / "services" / "products.py")

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import numpy_financial as npf
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import InvalidInput
@@ -72,6 +72,7 @@ conventional = st.tuples(
 
 @settings(max_examples=200, deadline=None)
 @given(pair=conventional)
+@example(pair=(3348, [1]))  # IRR -99.97 %: rounded to 6 places, its NPV was -3.52
 def test_irr_matches_numpy_financial_for_conventional_flows(pair: tuple[int, list[int]]) -> None:
     outlay, returns = pair
     cashflows = [-outlay, *returns]
@@ -98,6 +99,12 @@ def test_any_irr_found_is_a_root_closest_to_zero(cashflows: list[int]) -> None:
     expected = npf.irr(cashflows)
     if math.isfinite(expected):
         assert abs(rate) <= abs(expected) + 1e-5
+
+
+def test_irr_near_minus_100_percent_keeps_the_digits_that_matter() -> None:
+    # 1/(1 + r) = 3348: r = -0.99970131..., and 1 + r keeps 6 significant digits.
+    assert irr(d(-3348, 1)) == Decimal("-0.999701314")
+    assert irr(d(-1_000_000, 1)) == Decimal("-0.99999900000")
 
 
 def test_irr_of_a_known_project() -> None:
