@@ -14,8 +14,8 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,15 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
+import handlers
 from domain.services import Services, build_services
 from domain.services.clock import system_clock
 from domain.store import Store, make_engine
-from handlers import chat, commands, errors
+from handlers.chat import ChatUpdates
 from handlers.delivery import build_client
+from handlers.digests.scheduler import DigestJobs, DigestScheduler, workspace_clients
 from handlers.directory import Directory
-from handlers.scheduler import DigestJobs, DigestScheduler, workspace_clients
+from handlers.inbox import InboxWorker
 
 ROOT = Path(__file__).resolve().parent
 SLACK_API_URL = "https://slack.com/api/"
@@ -66,6 +68,9 @@ class Settings:
     log_level: str = "INFO"
     workers: int = 2
     digest_poll_seconds: float = 30.0
+    inbox_poll_seconds: float = 5.0
+    inbox_lease_seconds: float = 60.0
+    inbox_max_age_seconds: float = 300.0  # /healthz is unhealthy when an event waits longer
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -92,6 +97,9 @@ class Settings:
             log_level=env.get("FOLIO_LOG_LEVEL") or "INFO",
             workers=int(env.get("WEB_CONCURRENCY") or 2),
             digest_poll_seconds=float(env.get("FOLIO_DIGEST_POLL_SECONDS") or 30),
+            inbox_poll_seconds=float(env.get("FOLIO_INBOX_POLL_SECONDS") or 5),
+            inbox_lease_seconds=float(env.get("FOLIO_INBOX_LEASE_SECONDS") or 60),
+            inbox_max_age_seconds=float(env.get("FOLIO_INBOX_MAX_AGE_SECONDS") or 300),
         )
 
     def mode(self) -> str:
@@ -127,6 +135,7 @@ class Folio:
     directory: Directory
     executor: ThreadPoolExecutor
     scheduler: DigestScheduler
+    inbox: InboxWorker
 
 
 def migrate(database_url: str) -> None:
@@ -164,9 +173,7 @@ def create_app(
     if settings.client_id and settings.client_secret:
         bolt_kwargs["oauth_settings"] = oauth_settings(settings, engine)
     app = App(**bolt_kwargs)
-    commands.register(app, services, directory)
-    chat.register(app, services, directory)
-    errors.register(app)
+    handlers.register(app, services, directory)
     clients = workspace_clients(
         token=settings.bot_token,
         base_url=settings.api_url,
@@ -174,6 +181,15 @@ def create_app(
     )
     scheduler = DigestScheduler(
         DigestJobs(services, clients), interval_seconds=settings.digest_poll_seconds
+    )
+    services.inbox.policy = replace(
+        services.inbox.policy, lease=timedelta(seconds=settings.inbox_lease_seconds)
+    )
+    inbox = InboxWorker(
+        services,
+        ChatUpdates(services, directory),
+        clients,
+        poll_seconds=settings.inbox_poll_seconds,
     )
     return Folio(
         settings=settings,
@@ -183,6 +199,7 @@ def create_app(
         directory=directory,
         executor=executor,
         scheduler=scheduler,
+        inbox=inbox,
     )
 
 
@@ -227,13 +244,28 @@ def create_wsgi_app(folio: Folio) -> Any:
 
     @flask_app.get("/healthz")
     def healthz() -> Any:
-        from sqlalchemy import text
-
-        with folio.store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        problem = health_problem(folio)
+        if problem is not None:
+            return {"ok": False, "reason": problem}, 503
         return {"ok": True}
 
     return flask_app
+
+
+def health_problem(folio: Folio) -> str | None:
+    """Why Folio is unhealthy (the database cannot be written, the inbox backs up), or None."""
+    try:
+        backlog = folio.services.inbox.backlog()
+    except Exception as error:
+        log.warning("health check failed: %s", type(error).__name__)
+        return f"database unavailable ({type(error).__name__})"
+    if backlog.unwritable is not None:
+        return f"database cannot be written ({backlog.unwritable})"
+    if backlog.oldest is not None:
+        waited = (folio.services.clock() - backlog.oldest).total_seconds()
+        if waited > folio.settings.inbox_max_age_seconds:
+            return f"inbox backing up: {backlog.pending} waiting, the oldest for {int(waited)} s"
+    return None
 
 
 def run_http(settings: Settings) -> None:
@@ -251,6 +283,7 @@ def run_http(settings: Settings) -> None:
         def load(self) -> Any:
             folio = create_app(settings)
             folio.scheduler.start()  # in every worker: the database claims keep posts single
+            folio.inbox.start()  # likewise: a claim with a lease keeps each event single
             return create_wsgi_app(folio)
 
     Server().run()
@@ -262,6 +295,7 @@ def run_socket(settings: Settings) -> None:
 
     folio = create_app(settings)
     folio.scheduler.start()
+    folio.inbox.start()
     assert settings.app_token is not None
     handler = SocketModeHandler(
         folio.app, settings.app_token, web_client=slack_client(settings.app_token, settings.api_url)

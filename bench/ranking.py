@@ -5,7 +5,7 @@ Run from the repository root: `python -m bench.ranking [SIZES…]` (default 1,00
 years of cash flows, half of them linked to objectives), then times, for each measure:
 
 - Folio: PortfolioService.rank (tenancy, a Core select of the needed columns, the exact
-  display-rounded ranking) plus handlers.messages.ranking (templates, Block Kit);
+  display-rounded ranking) plus handlers.ranking.ranking_message (templates, Block Kit);
 - the baseline: the same rows read from the same file with plain SELECTs (sqlite3), the same
   scores computed with NumPy float64 and the same top 100 picked with a sort.
 
@@ -39,7 +39,7 @@ from domain.store import Store, make_engine
 from domain.views import Actor
 from domain.vocabulary import MEASURES
 from handlers.blocks import Message
-from handlers.messages import ranking
+from handlers.ranking import ranking_message
 
 SIZES = (1_000, 10_000, 100_000)
 RUNS = 3
@@ -139,7 +139,7 @@ def folio_rank(store: Store) -> Callable[[str], Message]:
     services = build_services(store, lambda: NOW)
 
     def run(measure: str) -> Message:
-        return ranking(services.ranking.rank(ACTOR, None, RankRequest(measure, None, None)))
+        return ranking_message(services.ranking.rank(ACTOR, None, RankRequest(measure, None, None)))
 
     return run
 

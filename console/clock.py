@@ -77,11 +77,11 @@ def move_clock(
     if target < now:
         say("The clock only moves forward; give a later time or `+1d`.")
         return
-    digests = folio.services.digests
+    outbox = folio.services.outbox
     jobs = folio.scheduler.jobs
     stops = 0
     while stops < MAX_CLOCK_STOPS:
-        moment = digests.next_event_after(clock())
+        moment = outbox.next_event_after(clock())
         if moment is None or moment > target:
             break
         clock.set(moment)

@@ -134,6 +134,7 @@ def run_console(
     console = Console(folio, fake, secret, stdout, stdout.isatty(), clock=clock)
     holder["console"] = console
     folio.scheduler.start()
+    folio.inbox.start()  # retries and leftovers; each event is processed as it is typed
     if interactive:
         console.say(GREETING + (" Demo portfolio loaded." if seeded else ""))
         console.say(HINT)
@@ -145,6 +146,7 @@ def run_console(
         console.say("")
     finally:
         folio.scheduler.shutdown()
+        folio.inbox.shutdown()
         fake.stop()
     return 0
 

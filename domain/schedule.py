@@ -21,9 +21,8 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from domain.vocabulary import CADENCES, DIGEST_KIND_CHOICES, WEEKDAY_NAMES
+from domain.vocabulary import CADENCES, DIGEST_KIND_CHOICES
 
-_KIND_DESCRIPTIONS = {"ranking": "ranking", "status": "status", "both": "ranking and status"}
 _SEARCH_DAYS = 9  # a weekly schedule always has an occurrence within any 8 consecutive days
 
 
@@ -57,12 +56,6 @@ class Schedule:
         if self.tz not in zone_names():
             raise ValueError(f"unknown time zone {self.tz!r}")
 
-    def describe(self) -> str:
-        """The schedule in words: "every Monday at 09:00 (Europe/Berlin), ranking and status"."""
-        when = "every day" if self.weekday is None else f"every {WEEKDAY_NAMES[self.weekday]}"
-        clock = self.at.strftime("%H:%M" if self.at.second == 0 else "%H:%M:%S")
-        return f"{when} at {clock} ({self.tz}), {_KIND_DESCRIPTIONS[self.kinds]}"
-
     def runs_on(self, local_day: date) -> bool:
         """Whether this schedule posts on that local calendar day."""
         return self.weekday is None or local_day.weekday() == self.weekday
@@ -75,7 +68,7 @@ class Schedule:
 def occurrence_for(schedule: Schedule, local_day: date) -> datetime:
     """The UTC instant at which the digest for that scheduled local day posts."""
     if not schedule.runs_on(local_day):
-        raise ValueError(f"{local_day.isoformat()} is not a posting day of {schedule.describe()}")
+        raise ValueError(f"{local_day.isoformat()} is not a posting day of {schedule!r}")
     return _resolve_local(datetime.combine(local_day, schedule.at), _zone(schedule.tz))
 
 
@@ -87,7 +80,7 @@ def next_occurrence(schedule: Schedule, after: datetime) -> datetime:
             occurrence = occurrence_for(schedule, day)
             if occurrence > after:
                 return occurrence
-    raise ValueError(f"no occurrence of {schedule.describe()} after {after.isoformat()}")
+    raise ValueError(f"no occurrence of {schedule!r} after {after.isoformat()}")
 
 
 def latest_occurrence(schedule: Schedule, at_or_before: datetime) -> datetime | None:
@@ -154,7 +147,7 @@ def previous_period_start(schedule: Schedule, occurrence: datetime) -> datetime:
     _require_aware(occurrence, "occurrence")
     previous = latest_occurrence(schedule, occurrence - timedelta(microseconds=1))
     if previous is None:
-        raise ValueError(f"no occurrence of {schedule.describe()} before {occurrence.isoformat()}")
+        raise ValueError(f"no occurrence of {schedule!r} before {occurrence.isoformat()}")
     return previous
 
 
@@ -203,4 +196,4 @@ def _scheduled_day(schedule: Schedule, occurrence: datetime) -> date:
     for day in (local_day, local_day - timedelta(days=1)):
         if schedule.runs_on(day) and occurrence_for(schedule, day) == occurrence:
             return day
-    raise ValueError(f"{occurrence.isoformat()} is not an occurrence of {schedule.describe()}")
+    raise ValueError(f"{occurrence.isoformat()} is not an occurrence of {schedule!r}")

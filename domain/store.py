@@ -7,16 +7,38 @@ forgets the filter still sees only its workspace; `Tenant.get` checks rows the i
 map hands back without SQL, and a flush refuses a row stamped with another workspace.
 Work that spans workspaces (the digest outbox, the CSV importer's workspace lookup) goes
 through `Store.system()`, the one explicit unscoped path.
+
+Concurrent writers: SQLite serialises them (BEGIN IMMEDIATE); PostgreSQL runs them side by
+side at READ COMMITTED. Every write path locks the product row first (`Tenant.lock`), then
+its items, then their updates, so two paths never wait on each other in opposite orders; and
+every write use case is `@retried`: a transaction that loses a race (deadlock, serialization
+failure, unique violation, SQLite's `database is locked`) runs again from the start, a
+bounded number of times, and then reads what the winner wrote ("CHK already exists").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from functools import cache
-from typing import Any, TypeVar, TypeVarTuple, overload
+from functools import cache, wraps
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, TypeVarTuple, overload
 
-from sqlalchemy import Engine, Executable, Result, Select, create_engine, event, select
+from sqlalchemy import (
+    Engine,
+    Executable,
+    Result,
+    Select,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
@@ -29,10 +51,19 @@ from domain.models import Base
 
 M = TypeVar("M")
 T = TypeVar("T")
+P = ParamSpec("P")
 Ts = TypeVarTuple("Ts")
+
+log = logging.getLogger("folio.store")
 
 _TEAM = "folio_team_id"
 _READ_ONLY = "folio_read_only"
+RETRY_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 0.02
+RETRY_MAX_SECONDS = 0.5
+# PostgreSQL's SQLSTATEs for a transaction that lost a race (psycopg.errors.DeadlockDetected,
+# SerializationFailure, UniqueViolation): run it again and it sees what the winner wrote.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "23505"})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -64,6 +95,29 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def lost_a_race(error: BaseException) -> bool:
+    """Whether a database error means "run the transaction again": deadlock, serialization
+    failure, unique violation (PostgreSQL), or a busy or unique-constrained SQLite."""
+    if not isinstance(error, DBAPIError):
+        return False
+    cause = error.orig
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if sqlstate is not None:
+        return sqlstate in RETRYABLE_SQLSTATES
+    message = str(cause)
+    if isinstance(error, OperationalError):
+        return "database is locked" in message or "database table is locked" in message
+    return isinstance(error, IntegrityError) and message.startswith("UNIQUE constraint failed")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether a database error is worth trying again later: the server unreachable, a
+    dropped connection, an exhausted pool, a busy or read-only database, or a lost race."""
+    if isinstance(error, SQLAlchemyTimeoutError | OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and (error.connection_invalidated or lost_a_race(error))
 
 
 def _scope_to_workspace(state: ORMExecuteState) -> None:
@@ -111,8 +165,17 @@ def _refuse_writes(_session: Session, _context: Any, _instances: Any) -> None:
 class Store:
     """Hands out one transaction per use case."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        retry_attempts: int = RETRY_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.engine = engine
+        self.retry_attempts = retry_attempts
+        self._sleep = sleep
+        self._retrying = threading.local()
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._readers = sessionmaker(
             engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
@@ -144,6 +207,56 @@ class Store:
         """The one unscoped path, for cross-workspace work (the outbox, the importer)."""
         with self._sessions.begin() as session:
             yield System(session)
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[System]:
+        """An unscoped transaction that is always rolled back: for probing (can we write?)."""
+        with self._sessions() as session:
+            try:
+                yield System(session)
+            finally:
+                session.rollback()
+
+    def retrying(self, work: Callable[[], T]) -> T:
+        """Run `work` (one whole transaction) again when it loses a race, a bounded number of
+        times with a short jittered backoff; other errors, and the last attempt's, propagate.
+
+        A call made inside another retried call runs once: the outermost one retries.
+        """
+        if getattr(self._retrying, "active", False):
+            return work()
+        self._retrying.active = True
+        try:
+            for attempt in range(1, self.retry_attempts + 1):
+                try:
+                    return work()
+                except DBAPIError as error:
+                    if attempt == self.retry_attempts or not lost_a_race(error):
+                        raise
+                    cause = type(error.orig).__name__
+                    log.info("transaction lost a race (%s); retry %s", cause, attempt)
+                    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+                    self._sleep(random.uniform(ceiling / 2, ceiling))
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            self._retrying.active = False
+
+
+class _HasStore(Protocol):
+    store: Store
+
+
+S = TypeVar("S", bound=_HasStore)
+
+
+def retried(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
+    """Make a service's use case (one transaction) run again when it loses a race."""
+
+    @wraps(method)
+    def run(service: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return service.store.retrying(lambda: method(service, *args, **kwargs))
+
+    return run
 
 
 class _Rows:
@@ -216,6 +329,27 @@ class Tenant(_Rows):
         if row is None or getattr(row, "team_id", None) != self.team_id:
             return None
         return row
+
+    def lock(self, row: M) -> M:
+        """Lock a loaded row until commit and reload it (PostgreSQL: FOR NO KEY UPDATE).
+
+        The lock order is parent first: a product, then its items, then their updates. On
+        SQLite a writer already holds the database's write lock, so this is a no-op.
+        """
+        if self._session.get_bind().dialect.name == "sqlite":
+            return row
+        mapper = inspect(row).mapper
+        key = mapper.primary_key_from_instance(row)
+        stmt = (
+            select(mapper.class_)
+            .where(
+                *(column == value for column, value in zip(mapper.primary_key, key, strict=True))
+            )
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        locked: M = self._session.scalars(stmt).one()
+        return locked
 
     def add(self, row: Any) -> None:
         """Add a row, stamping it with this workspace's team_id."""

@@ -1,9 +1,13 @@
-"""Updates typed in chat: `CHK-3: testing, 80%` is recorded, reacted to, and kept in sync."""
+"""Updates typed in chat: `CHK-3: testing, 80%` is recorded, reacted to, and kept in sync.
+
+A message event goes through the inbox (handlers/inbox.py): it is written down before Slack
+is answered, then `ChatUpdates.decide` records it (new, edited or deleted message) and
+`ChatUpdates.acknowledge` reacts with ✅ or tells the author, privately, what was wrong.
+"""
 
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -13,8 +17,9 @@ from slack_sdk.errors import SlackApiError
 from domain.chat_grammar import match_prefix
 from domain.services import Services
 from domain.views import ChatOutcome
+from handlers import inbox
 from handlers.directory import Directory
-from handlers.messages import problem_text
+from handlers.replies import problem_text
 
 log = logging.getLogger("folio.chat")
 IGNORED_SUBTYPES = frozenset(
@@ -33,6 +38,7 @@ IGNORED_SUBTYPES = frozenset(
         "me_message",
     }
 )
+UPDATE_SUBTYPES = (None, "thread_broadcast", "file_share")
 
 
 def slack_unescape(text: str) -> str:
@@ -40,79 +46,113 @@ def slack_unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def record_chat_update(
-    body: dict[str, Any],
-    event: dict[str, Any],
-    client: WebClient,
-    *,
-    services: Services,
-    directory: Directory,
-) -> None:
-    """Record a message that starts with a known product key or roadmap item."""
+def _could_be_update(text: str | None) -> bool:
+    return match_prefix(slack_unescape(text or "")) is not None
+
+
+def _unknown_or_update(message: dict[str, Any]) -> bool:
+    """A previous version without its text may have been an update: keep it to be sure."""
+    return not message.get("text") or _could_be_update(message.get("text"))
+
+
+def is_chat_update(event: dict[str, Any]) -> bool:
+    """Whether a message event may record, change or retract an update (else it is ignored)."""
+    if event.get("type") != "message":
+        return False
     subtype = event.get("subtype")
-    team_id = body.get("team_id") or event.get("team") or ""
-    event_id = body.get("event_id")
-    channel = event.get("channel") or ""
+    previous = event.get("previous_message") or {}
     if subtype == "message_changed":
-        edit_chat_update(team_id, event_id, channel, event, client, services, directory)
-        return
+        message = event.get("message") or {}
+        if message.get("bot_id") or not message.get("user") or not message.get("ts"):
+            return False
+        # An edit can turn a message into an update, or an update back into a message.
+        return _could_be_update(message.get("text")) or _unknown_or_update(previous)
     if subtype == "message_deleted":
-        ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
-        if ts:
-            services.updates.retract(team_id, channel_id=channel, ts=ts, event_id=event_id)
-        return
-    if subtype in IGNORED_SUBTYPES or subtype not in (None, "thread_broadcast", "file_share"):
-        return
-    if event.get("bot_id") or not event.get("user"):
-        return
-    text = slack_unescape(event.get("text") or "")
-    if match_prefix(text) is None:
-        return
-    actor = directory.actor(client, team_id, event["user"])
-    outcome = services.updates.record(
-        actor, channel_id=channel, ts=event["ts"], text=text, event_id=event_id
-    )
-    log.info(
-        "chat update team=%s user=%s channel=%s outcome=%s",
-        team_id,
-        event["user"],
-        channel,
-        outcome.status,
-    )
-    acknowledge(
-        client,
-        services,
-        team_id,
-        channel,
-        event["ts"],
-        event.get("thread_ts"),
-        event["user"],
-        outcome,
-    )
+        if not (event.get("deleted_ts") or previous.get("ts")):
+            return False
+        return _unknown_or_update(previous)
+    if subtype in IGNORED_SUBTYPES or subtype not in UPDATE_SUBTYPES:
+        return False
+    if event.get("bot_id") or not event.get("user") or not event.get("ts"):
+        return False
+    return _could_be_update(event.get("text"))
 
 
-def edit_chat_update(
-    team_id: str,
-    event_id: str | None,
-    channel: str,
-    event: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    directory: Directory,
-) -> None:
-    """An edited message updates its record."""
-    message = event.get("message") or {}
-    user = message.get("user")
-    ts = message.get("ts")
-    if not user or not ts or message.get("bot_id"):
-        return
-    text = slack_unescape(message.get("text") or "")
-    actor = directory.actor(client, team_id, user)
-    outcome = services.updates.edit(actor, channel_id=channel, ts=ts, text=text, event_id=event_id)
-    log.info(
-        "chat edit team=%s user=%s channel=%s outcome=%s", team_id, user, channel, outcome.status
-    )
-    acknowledge(client, services, team_id, channel, ts, message.get("thread_ts"), user, outcome)
+class ChatUpdates:
+    """The inbox's processor for message events."""
+
+    def __init__(self, services: Services, directory: Directory) -> None:
+        self.services = services
+        self.directory = directory
+
+    def accepts(self, body: dict[str, Any]) -> bool:
+        """Message events that may be updates; every other message is never written down."""
+        return is_chat_update(body.get("event") or {})
+
+    def decide(self, body: dict[str, Any], client: WebClient) -> dict[str, Any]:
+        """Record, re-apply or retract the update; return the acknowledgement still to send."""
+        event = body.get("event") or {}
+        team_id, event_id = inbox.event_key(body)
+        channel = event.get("channel") or ""
+        subtype = event.get("subtype")
+        if subtype == "message_deleted":
+            ts = str(event.get("deleted_ts") or (event.get("previous_message") or {})["ts"])
+            self.services.updates.retract(team_id, channel_id=channel, ts=ts, event_id=event_id)
+            return {}
+        message = (event.get("message") or {}) if subtype == "message_changed" else event
+        user, ts = message["user"], message["ts"]
+        text = slack_unescape(message.get("text") or "")
+        actor = self.directory.actor(client, team_id, user)
+        if subtype == "message_changed":
+            outcome = self.services.updates.edit(
+                actor, channel_id=channel, ts=ts, text=text, event_id=event_id
+            )
+        else:
+            outcome = self.services.updates.record(
+                actor, channel_id=channel, ts=ts, text=text, event_id=event_id
+            )
+        log.info(
+            "chat %s team=%s user=%s channel=%s outcome=%s",
+            "edit" if subtype == "message_changed" else "update",
+            team_id,
+            user,
+            channel,
+            outcome.status,
+        )
+        return {
+            "team_id": team_id,
+            "channel": channel,
+            "ts": ts,
+            "thread_ts": message.get("thread_ts"),
+            "user": user,
+            "status": outcome.status,
+            "problem": outcome.problem,
+            "who": list(outcome.who),
+            "summary": outcome.summary,
+            "details": dict(outcome.details),
+        }
+
+    def acknowledge(self, decision: dict[str, Any], client: WebClient) -> None:
+        """React with ✅ or reply privately, as decided."""
+        if not decision:
+            return
+        outcome = ChatOutcome(
+            status=decision["status"],
+            problem=decision.get("problem"),
+            who=tuple(decision.get("who") or ()),
+            summary=decision.get("summary"),
+            details=dict(decision.get("details") or {}),
+        )
+        acknowledge(
+            client,
+            self.services,
+            decision["team_id"],
+            decision["channel"],
+            decision["ts"],
+            decision.get("thread_ts"),
+            decision["user"],
+            outcome,
+        )
 
 
 def acknowledge(
@@ -151,5 +191,6 @@ def acknowledge(
 
 
 def register(app: App, services: Services, directory: Directory) -> None:
-    """Listen to messages in channels Folio is in."""
-    app.event("message")(partial(record_chat_update, services=services, directory=directory))
+    """Message events: written to the inbox before the ack, processed right after it."""
+    worker = inbox.InboxWorker(services, ChatUpdates(services, directory))
+    inbox.register(app, worker, "message")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 import time
@@ -13,6 +14,17 @@ from slack_sdk.errors import SlackApiError
 from domain.views import Actor
 
 log = logging.getLogger("folio.directory")
+UNAVAILABLE_ERRORS = frozenset(
+    {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class PeopleUnavailable(Exception):
+    """users.info could not be reached (or Slack failed on its side): try again later.
+
+    Raised rather than guessing: an unknown person would be treated as a non-admin, and an
+    admin's chat update refused for good. The inbox worker retries an event that raises it.
+    """
 
 
 @dataclass(frozen=True)
@@ -35,7 +47,10 @@ class Directory:
         self._lock = threading.Lock()
 
     def person(self, client: WebClient, team_id: str, user_id: str) -> Person:
-        """The person, from cache or users.info; unknown on an API error (never an admin)."""
+        """The person, from cache or users.info; unknown on an API error (never an admin).
+
+        Raises PeopleUnavailable when Slack cannot be reached or fails on its side.
+        """
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get((team_id, user_id))
@@ -43,7 +58,24 @@ class Directory:
             return hit[1]
         try:
             user = client.users_info(user=user_id)["user"]
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
+            log.warning(
+                "users.info unreachable team=%s user=%s error=%s",
+                team_id,
+                user_id,
+                type(exc).__name__,
+            )
+            raise PeopleUnavailable(f"users.info unreachable: {type(exc).__name__}") from exc
         except SlackApiError as exc:
+            status = exc.response.status_code
+            if status == 429 or status >= 500 or exc.response.get("error") in UNAVAILABLE_ERRORS:
+                log.warning(
+                    "users.info failed on Slack's side team=%s user=%s status=%s",
+                    team_id,
+                    user_id,
+                    status,
+                )
+                raise PeopleUnavailable(f"users.info answered HTTP {status}") from exc
             log.warning(
                 "users.info failed team=%s user=%s error=%s",
                 team_id,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.services.clock import Clock, system_clock
-from domain.services.digests import DigestService
+from domain.services.digests import Outbox, Reminders, Subscriptions
+from domain.services.inbox import InboxService
 from domain.services.objectives import ObjectiveService
 from domain.services.planning import PlanningService
 from domain.services.portfolios import PortfolioService
@@ -28,14 +29,18 @@ class Services:
     ranking: RankingService
     roadmap: RoadmapService
     updates: UpdateService
-    digests: DigestService
+    subscriptions: Subscriptions
+    outbox: Outbox
+    reminders: Reminders
     objectives: ObjectiveService
     planning: PlanningService
     transfer: TransferService
+    inbox: InboxService
 
 
 def build_services(store: Store, clock: Clock = system_clock, *, timezone: str = "UTC") -> Services:
     """Wire the use cases to a store and a clock."""
+    outbox = Outbox(store, clock)
     return Services(
         store=store,
         clock=clock,
@@ -44,8 +49,11 @@ def build_services(store: Store, clock: Clock = system_clock, *, timezone: str =
         ranking=RankingService(store, clock),
         roadmap=RoadmapService(store, clock),
         updates=UpdateService(store, clock),
-        digests=DigestService(store, clock, default_timezone=timezone),
+        subscriptions=Subscriptions(store, clock, outbox, default_timezone=timezone),
+        outbox=outbox,
+        reminders=Reminders(store, clock),
         objectives=ObjectiveService(store, clock),
         planning=PlanningService(store, clock),
         transfer=TransferService(store, clock),
+        inbox=InboxService(store, clock),
     )

@@ -17,7 +17,7 @@ from domain.services.access import (
     require_manager,
 )
 from domain.services.clock import Clock
-from domain.store import Store, Tenant
+from domain.store import Store, Tenant, retried
 from domain.views import Actor, FieldChange
 
 OBJECTIVE_TITLE_MAX = 200
@@ -46,6 +46,7 @@ class ObjectiveService:
         self.store = store
         self.clock = clock
 
+    @retried
     def add_objective(
         self, actor: Actor, key: str, title: str, weight: Decimal | None
     ) -> ObjectiveChange:
@@ -67,6 +68,7 @@ class ObjectiveService:
             tenant.flush()
             return ObjectiveChange(self._objective_view(tenant, objective), created=True)
 
+    @retried
     def set_objective(
         self, actor: Actor, key: str, *, title: str | None, weight: Decimal | None
     ) -> ObjectiveChange:

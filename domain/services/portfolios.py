@@ -23,7 +23,7 @@ from domain.services.access import (
     require_manager,
 )
 from domain.services.clock import Clock
-from domain.store import Store, Tenant
+from domain.store import Store, Tenant, retried
 from domain.views import (
     Actor,
     Grant,
@@ -39,6 +39,7 @@ class PortfolioService:
         self.store = store
         self.clock = clock
 
+    @retried
     def setup(self, actor: Actor, request: SetupRequest) -> PortfolioView:
         """Create the workspace's first (or another) portfolio, or change an existing one."""
         with self.store.transaction(actor.team_id) as tenant:
@@ -118,6 +119,7 @@ class PortfolioService:
         )
         return replace(view, **extra)  # type: ignore[arg-type]
 
+    @retried
     def use(self, actor: Actor, channel_id: str, name: str) -> PortfolioView:
         """Link a channel to a portfolio by name."""
         with self.store.transaction(actor.team_id) as tenant:
@@ -132,6 +134,7 @@ class PortfolioService:
                 link.portfolio_id = portfolio.id
             return self._portfolio_view(tenant, portfolio)
 
+    @retried
     def grant(self, actor: Actor, user_id: str, role: str) -> Grant:
         """Give (or with role `none`, take away) the portfolio-manager role."""
         with self.store.transaction(actor.team_id) as tenant:

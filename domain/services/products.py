@@ -27,7 +27,7 @@ from domain.services.access import (
     require_product_editor,
 )
 from domain.services.clock import Clock
-from domain.store import Store, Tenant
+from domain.store import Store, Tenant, retried
 from domain.views import (
     Actor,
     FieldChange,
@@ -51,6 +51,7 @@ class ProductService:
         self.store = store
         self.clock = clock
 
+    @retried
     def add_product(
         self, actor: Actor, channel_id: str | None, key: str, fields: ProductFields
     ) -> ProductChange:
@@ -87,10 +88,11 @@ class ProductService:
             tenant.flush()
             return ProductChange(card=self._card(tenant, product, portfolio), created=True)
 
+    @retried
     def set_product(self, actor: Actor, key: str, fields: ProductFields) -> ProductChange:
         """Change a product's fields; owners may change their own, managers any."""
         with self.store.transaction(actor.team_id) as tenant:
-            product = product_by_key(tenant, key)
+            product = tenant.lock(product_by_key(tenant, key))
             require_product_editor(tenant, actor, product)
             portfolio = tenant.get(Portfolio, product.portfolio_id)
             assert portfolio is not None
@@ -157,10 +159,11 @@ class ProductService:
             note("objectives", tuple(before), tuple(o.key for o in objectives))
         return tuple(changed)
 
+    @retried
     def remove(self, actor: Actor, key: str) -> ProductCard:
         """Archive a product; its history stays."""
         with self.store.transaction(actor.team_id) as tenant:
-            product = product_by_key(tenant, key)
+            product = tenant.lock(product_by_key(tenant, key))
             require_manager(tenant, actor, "remove products")
             product.archived_at = self.clock()
             portfolio = tenant.get(Portfolio, product.portfolio_id)

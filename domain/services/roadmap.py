@@ -26,7 +26,7 @@ from domain.services.access import (
     require_product_editor,
 )
 from domain.services.clock import Clock
-from domain.store import Store, Tenant
+from domain.store import Store, Tenant, retried
 from domain.views import Actor, FieldChange, FieldValue, ItemChange, RoadmapView
 from domain.vocabulary import OPEN_STATUSES
 
@@ -138,10 +138,12 @@ class RoadmapService:
                 today=self.clock().date(),
             )
 
+    @retried
     def add(self, actor: Actor, key: str, fields: ItemFields) -> ItemChange:
         """Add an item to a product's roadmap, numbered KEY-N."""
         with self.store.transaction(actor.team_id) as tenant:
-            product = product_by_key(tenant, key)
+            # The product row is locked before its next item number is read and moved on.
+            product = tenant.lock(product_by_key(tenant, key))
             require_product_editor(tenant, actor, product)
             objective = objective_by_key(tenant, fields.objective) if fields.objective else None
             now = self.clock()
@@ -167,10 +169,11 @@ class RoadmapService:
                 created=True,
             )
 
+    @retried
     def update(self, actor: Actor, key: str, number: int, fields: ItemFields) -> ItemChange:
         """Update an item's status, progress, blocker, target or scoring inputs."""
         with self.store.transaction(actor.team_id) as tenant:
-            product = product_by_key(tenant, key)
+            product = tenant.lock(product_by_key(tenant, key))  # the product, then its item
             item = item_by_ref(tenant, product, number)
             require_product_editor(tenant, actor, product)
             now = self.clock()

@@ -21,7 +21,7 @@ from domain.models import Feedback, MetricSnapshot, ProcessedEvent, Product, Roa
 from domain.services.access import item_by_ref, require_product_editor
 from domain.services.clock import Clock
 from domain.services.roadmap import apply_item_state, revert_item_state
-from domain.store import Store, Tenant
+from domain.store import Store, Tenant, retried
 from domain.views import Actor, ChatOutcome
 
 IGNORED = ChatOutcome(status="ignored")
@@ -34,6 +34,7 @@ class UpdateService:
         self.store = store
         self.clock = clock
 
+    @retried
     def record(
         self, actor: Actor, *, channel_id: str, ts: str, text: str, event_id: str | None = None
     ) -> ChatOutcome:
@@ -66,6 +67,7 @@ class UpdateService:
         )
         if product is None:
             return IGNORED
+        product = tenant.lock(product)  # the product first, then its item and updates
         existing = tenant.first(
             tenant.select(Update).where(Update.channel_id == channel_id, Update.message_ts == ts)
         )
@@ -174,6 +176,7 @@ class UpdateService:
                 )
             )
 
+    @retried
     def attach_permalink(self, team_id: str, update_id: int, permalink: str) -> None:
         """Remember the link back to the Slack message an update came from."""
         with self.store.transaction(team_id) as tenant:
@@ -181,6 +184,7 @@ class UpdateService:
             if update is not None:
                 update.permalink = permalink
 
+    @retried
     def edit(
         self, actor: Actor, *, channel_id: str, ts: str, text: str, event_id: str | None = None
     ) -> ChatOutcome:
@@ -201,6 +205,8 @@ class UpdateService:
                     return IGNORED
                 product = tenant.get(Product, update.product_id)
                 assert product is not None
+                product = tenant.lock(product)  # the product first, then the update
+                update = tenant.lock(update)
                 prefix = match_prefix(text)
                 if prefix is None or prefix[0] != product.key:
                     self._undo(tenant, update)
@@ -228,6 +234,7 @@ class UpdateService:
         except IntegrityError:
             return ChatOutcome(status="duplicate")
 
+    @retried
     def retract(
         self, team_id: str, *, channel_id: str, ts: str, event_id: str | None = None
     ) -> ChatOutcome:
@@ -245,6 +252,12 @@ class UpdateService:
                 )
                 if update is None:
                     return IGNORED
+                product = tenant.get(Product, update.product_id)
+                assert product is not None
+                tenant.lock(product)  # the product first, then the update
+                update = tenant.lock(update)
+                if update.retracted_at is not None:
+                    return IGNORED  # retracted while we waited for the lock
                 self._undo(tenant, update)
                 update.retracted_at = self.clock()
                 return ChatOutcome(status="recorded", summary="retracted")

@@ -16,8 +16,8 @@ from domain.models import Base
 from domain.services import Services, build_services
 from domain.store import Store, make_engine
 from domain.views import Actor
-from handlers import analytics, digests  # noqa: F401  (register their subcommands)
-from handlers.commands import PORTFOLIO, ROADMAP, run_command
+from handlers import command_sets
+from handlers.commands import CommandSet, run_command
 from handlers.delivery import build_client
 from handlers.directory import Directory
 from tests.support.blockkit import assert_valid_message
@@ -122,16 +122,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, 
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    command=st.sampled_from([PORTFOLIO, ROADMAP]),
+    command=st.sampled_from(command_sets()),
     actor=st.sampled_from([MEMBER, MANAGER]),
     words=st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=8),
 )
 def test_any_text_gets_a_valid_answer_and_never_raises(
-    world: tuple[Services, FakeSlack], command: object, actor: Actor, words: list[str]
+    world: tuple[Services, FakeSlack], command: CommandSet, actor: Actor, words: list[str]
 ) -> None:
     services, fake = world
     reply = run_command(
-        command,  # type: ignore[arg-type]
+        command,
         " ".join(words),
         actor=actor,
         channel_id="C0GENERAL",

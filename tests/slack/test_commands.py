@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from console.loopback import Post
 from tests.slack.conftest import SlackDriver, payload_text
 
 
@@ -32,6 +35,20 @@ def test_bare_command_shows_help_with_examples(slack: SlackDriver) -> None:
 def test_roadmap_help(slack: SlackDriver) -> None:
     text = payload_text(slack.command("help", command="/roadmap"))
     assert "/roadmap add" in text and "/roadmap update" in text
+
+
+def help_verbs(answer: Post, command: str) -> list[str]:
+    """The first word after the command on each help line, in the order help lists them."""
+    texts = [block["text"]["text"] for block in answer.blocks or [] if "text" in block]
+    return re.findall(rf"^`{command} (\w+)", "\n".join(texts), flags=re.MULTILINE)
+
+
+def test_help_lists_the_subcommands_in_a_fixed_order(slack: SlackDriver) -> None:
+    portfolio = "setup add set show list rank remove grant use digest objective weights "
+    portfolio += "allocate balance chart export"
+    assert help_verbs(slack.command("help"), "/portfolio") == portfolio.split()
+    roadmap = help_verbs(slack.command("help", command="/roadmap"), "/roadmap")
+    assert roadmap == ["CHK", "add", "update", "remind", "rank"]
 
 
 def test_setup_then_add_announces_in_channel(slack: SlackDriver) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -21,8 +21,11 @@ from domain.digest import (
     compose_status,
 )
 from domain.ranking import RankInput
-from handlers.digests import ranking_message, status_message
-from handlers.scheduler import DigestJobs, DigestScheduler, workspace_clients
+from domain.schedule import Schedule
+from handlers.digests.messages import schedule_command, schedule_words
+from handlers.digests.ranking import ranking_message
+from handlers.digests.scheduler import DigestJobs, DigestScheduler, workspace_clients
+from handlers.digests.status import status_message
 from tests.conftest import Clock, Database
 from tests.slack.conftest import SlackDriver, TrackingExecutor, payload_text
 from tests.support.blockkit import assert_valid_message
@@ -159,6 +162,29 @@ def test_not_in_channel_pauses_and_tells_the_subscriber_once(
     assert posts_tried == 2  # one refused digest, one DM: no retrying forever
 
 
+def test_one_classification_pauses_a_thread_only_channel_and_never_retries(
+    ready: SlackDriver, clock: Clock
+) -> None:
+    ready.command("digest weekly mon 09:00 Europe/Berlin both")
+    ready.fake.fail_next(
+        "chat.postMessage", status=200, error="restricted_action_thread_only_channel"
+    )
+    jobs = jobs_for(ready)
+    at(clock, "2027-03-22T09:00")
+    report = jobs.run_once()
+    assert (report.sent, report.failed, report.paused) == (0, 2, 1)
+    for _ in range(4):
+        clock.advance(minutes=10)
+        assert jobs.run_once().claimed == 0  # paused, not retried
+    assert digests_in(ready) == []
+    assert len(ready.fake.calls_to("chat.postMessage")) == 2  # the refused digest, one DM
+    dm = ready.fake.open_dm("U0ALICE")
+    [note] = [p for p in ready.fake.posts_in(dm) if p.kind == "message"]
+    assert "restricted_action_thread_only_channel" in note.text
+    assert "`/portfolio digest weekly mon 09:00 Europe/Berlin both`" in payload_text(note)
+    assert "paused" in payload_text(ready.command("digest list"))
+
+
 def test_two_schedulers_on_one_database_post_once(
     ready: SlackDriver, clock: Clock, database: Database
 ) -> None:
@@ -281,7 +307,38 @@ def test_the_scheduler_job_is_registered_and_stops_cleanly(ready: SlackDriver) -
     assert ready.folio.scheduler.interval_seconds == 30.0
 
 
-# -- limits ------------------------------------------------------------------------------
+def test_subscriptions_are_listed_with_their_schedule_in_words(ready: SlackDriver) -> None:
+    ready.command("digest weekly mon 09:00 Europe/Berlin both")
+    ready.command("digest daily 07:05 America/New_York status", channel="C0ROADMAP")
+    listing = payload_text(ready.command("digest list"))
+    assert "every Monday at 09:00 (Europe/Berlin), ranking and status" in listing
+    assert "every day at 07:05 (America/New_York), status" in listing
+
+
+# -- words and limits --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schedule", "words", "command"),
+    [
+        (
+            Schedule("weekly", 0, time(9), "Europe/Berlin", "both"),
+            "every Monday at 09:00 (Europe/Berlin), ranking and status",
+            "weekly mon 09:00 Europe/Berlin both",
+        ),
+        (
+            Schedule("daily", None, time(7, 5), "America/New_York", "status"),
+            "every day at 07:05 (America/New_York), status",
+            "daily 07:05 America/New_York status",
+        ),
+    ],
+)
+def test_a_schedule_in_words_and_as_the_command_that_restores_it(
+    schedule: Schedule, words: str, command: str
+) -> None:
+    assert schedule_words(schedule) == words
+    assert schedule_command(schedule) == command
+
 
 NOW = datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
 

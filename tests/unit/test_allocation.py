@@ -24,7 +24,7 @@ from domain.allocation import (
     allocate,
 )
 from domain.errors import InvalidInput
-from handlers.allocation import advice_text, refusal_text, rule_text
+from handlers.planning.allocation import advice_text, refusal_text, rule_text
 
 K = Decimal(1000)
 

@@ -15,7 +15,7 @@ from domain.balance import (
     balance,
 )
 from domain.errors import InvalidInput
-from handlers.analytics import flag_text
+from handlers.planning.balance import flag_text
 
 
 def words(report: BalanceReport) -> list[str]:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
 from console.loopback import FakeChannel, FakeSlack
+from domain.delivery import Delivery
 from handlers.delivery import Outcome, Outgoing, build_client, deliver
+from handlers.delivery.errors import (
+    CHANNEL_ERRORS,
+    MESSAGE_ERRORS,
+    RATE_LIMIT_ERRORS,
+    TOKEN_ERRORS,
+    classify,
+    failed,
+)
 
 TOKEN = "xoxb-test-dummy"
 INTERVAL = 0.05
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def channels(count: int) -> list[FakeChannel]:
@@ -269,3 +281,58 @@ def test_unexpected_client_exception_stops_the_fanout_and_is_raised(fake: FakeSl
         ("digest:C0002:0", "not_started"),
         ("digest:bad", "exception"),
     ]
+
+
+def test_a_thread_only_channel_refuses_and_settles_its_lane_unposted(fake: FakeSlack) -> None:
+    fake.fail_next("chat.postMessage", status=200, error="restricted_action_thread_only_channel")
+    client = build_client(TOKEN, base_url=fake.base_url)
+    outcomes = deliver(client, messages_for(["C0000"], 2), per_channel_interval=INTERVAL)
+    assert [(o.kind, o.error, o.permanent) for o in outcomes] == [
+        (Delivery.CHANNEL_REFUSED, "restricted_action_thread_only_channel", True)
+    ] * 2
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize(
+    ("codes", "kind", "permanent"),
+    [
+        (CHANNEL_ERRORS, Delivery.CHANNEL_REFUSED, True),
+        (TOKEN_ERRORS, Delivery.TOKEN_PROBLEM, True),
+        (MESSAGE_ERRORS, Delivery.MESSAGE_REFUSED, True),
+        (RATE_LIMIT_ERRORS, Delivery.RATE_LIMITED, False),
+        (
+            frozenset({"internal_error", "http_503", "connection_error", "not_started"}),
+            Delivery.TRANSIENT,
+            False,
+        ),
+    ],
+)
+def test_each_code_has_one_kind(codes: frozenset[str], kind: Delivery, permanent: bool) -> None:
+    assert {classify(code) for code in codes} == {kind}
+    assert {failed(code).permanent for code in codes} == {permanent}
+
+
+def slack_codes_named(paths: list[Path]) -> list[str]:
+    """Each Slack error code written in these files, as `path: code`."""
+    codes = CHANNEL_ERRORS | TOKEN_ERRORS | MESSAGE_ERRORS | RATE_LIMIT_ERRORS
+    return [
+        f"{path.relative_to(ROOT)}: {code}"
+        for path in sorted(paths)
+        for code in sorted(codes)
+        if re.search(rf"\b{code}\b", path.read_text(encoding="utf-8"))
+    ]
+
+
+def test_the_domain_names_no_slack_error_code() -> None:
+    assert slack_codes_named(list((ROOT / "domain").rglob("*.py"))) == []
+
+
+# Still classifies users.info failures itself (UNAVAILABLE_ERRORS); to move to errors.py.
+NOT_YET_MOVED = {ROOT / "handlers" / "directory.py"}
+
+
+def test_only_the_delivery_errors_module_names_slack_error_codes() -> None:
+    errors = ROOT / "handlers" / "delivery" / "errors.py"
+    sources = [ROOT / "bot.py", *(ROOT / "handlers").rglob("*.py")]
+    assert slack_codes_named([errors]) != []  # the check finds codes where they are
+    assert slack_codes_named([p for p in sources if p not in {errors, *NOT_YET_MOVED}]) == []

@@ -24,7 +24,7 @@ from domain.digest import (
     status_snapshot,
 )
 from domain.ranking import RankInput
-from handlers.digests import movement_label, reason_text
+from handlers.digests.ranking import movement_label, reason_text
 
 NOW = datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
 D = Decimal

@@ -50,16 +50,6 @@ def occurrences(schedule: Schedule, start: datetime, count: int) -> list[datetim
 # --- the schedule itself ------------------------------------------------------------------------
 
 
-def test_describe_weekly_both() -> None:
-    schedule = weekly(0, time(9), "Europe/Berlin")
-    assert schedule.describe() == "every Monday at 09:00 (Europe/Berlin), ranking and status"
-
-
-def test_describe_daily_status() -> None:
-    schedule = daily(time(7, 5), "America/New_York", "status")
-    assert schedule.describe() == "every day at 07:05 (America/New_York), status"
-
-
 @pytest.mark.parametrize(
     "kwargs",
     [

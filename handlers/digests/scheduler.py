@@ -7,7 +7,7 @@ that mirror them would need a restart or a cross-process signal. Polling every
 exactly-once guarantee comes from the claims in the database, not from the scheduler: several
 schedulers on one database post each digest once.
 
-Each tick: claim what is due (``DigestService.claim_due``), send it with handlers.delivery,
+Each tick: claim what is due (``Outbox.claim_due``), send it with handlers.delivery,
 mark each posting as it settles, keep the claims fresh with a heartbeat while sending, then
 send the owners' reminders.
 """
@@ -33,8 +33,8 @@ from slack_sdk import WebClient
 
 from domain.services import Services
 from domain.services.digests import ClaimedPosting
-from handlers.delivery import Sleep, build_client
-from handlers.digests import send_postings, send_reminders
+from handlers.delivery import Sleep, build_client, no_token
+from handlers.digests.sending import send_postings, send_reminders
 
 log = logging.getLogger("folio.scheduler")
 
@@ -109,7 +109,7 @@ class DigestJobs:
         self.per_channel_interval = per_channel_interval
         self.workspace_rate = workspace_rate
         self.workers = workers
-        timeout = services.digests.claim_timeout.total_seconds()
+        timeout = services.outbox.claim_timeout.total_seconds()
         self.heartbeat_seconds = heartbeat_seconds or max(1.0, timeout / 3)
         self.runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
@@ -118,7 +118,7 @@ class DigestJobs:
         """One tick: claim, send and mark what is due now; then claim and send reminders."""
         with self._lock:
             now = self.services.clock()
-            postings = self.services.digests.claim_due(now, self.runner)
+            postings = self.services.outbox.claim_due(now, self.runner)
             sent = failed = paused = 0
             for team_id, batch in _by_team(postings).items():
                 client = self.clients(team_id)
@@ -140,12 +140,12 @@ class DigestJobs:
                 failed += len(result.outcomes) - result.sent
                 paused += len(result.notices)
             reminders = 0
-            dms = self.services.digests.claim_reminders(now)
+            dms = self.services.reminders.claim_due(now)
             for team_id, team_dms in _by_team(dms).items():
                 client = self.clients(team_id)
                 if client is None:
                     for dm in team_dms:
-                        self.services.digests.reminders_done(dm, ok=False, now=now)
+                        self.services.reminders.done(dm, ok=False, now=now)
                     continue
                 reminders += send_reminders(client, self.services, team_dms)
             report = TickReport(len(postings), sent, failed, paused, reminders)
@@ -164,9 +164,7 @@ class DigestJobs:
     def _no_client(self, team_id: str, batch: Sequence[ClaimedPosting]) -> None:
         log.warning("digest: no bot token for team=%s; %s postings wait", team_id, len(batch))
         for posting in batch:
-            self.services.digests.record_outcome(
-                posting, ok=False, ts=None, error="not_authed", now=self.services.clock()
-            )
+            self.services.outbox.record_outcome(posting, no_token(), now=self.services.clock())
 
     @contextmanager
     def _heartbeat(self, posting_ids: list[int]) -> Iterator[None]:
@@ -176,7 +174,7 @@ class DigestJobs:
         def beat() -> None:
             while not stop.wait(self.heartbeat_seconds):
                 try:
-                    self.services.digests.renew_claims(
+                    self.services.outbox.renew_claims(
                         self.runner, posting_ids, self.services.clock()
                     )
                 except Exception:

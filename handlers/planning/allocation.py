@@ -1,4 +1,4 @@
-"""The allocation in words: the answer to `/portfolio allocate`, its advice, and its refusals.
+"""/portfolio allocate: the budget's best selection, its advice, and why none can be made.
 
 The solver (domain.allocation) returns values and typed reasons; this module words them,
 writing every amount with the one short money formatter.
@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from domain.allocation import (
     Advice,
+    AllocationRefused,
     BudgetShort,
     DuplicateRule,
     KeptOverBudget,
@@ -30,8 +31,11 @@ from domain.allocation import (
     TimedOut,
     UnknownCategory,
 )
+from domain.commands.planning import parse_allocate
+from domain.errors import InvalidInput
 from domain.services.planning import AllocationLine, AllocationView
 from handlers.blocks import Message, build
+from handlers.commands import Reply, Request
 from handlers.formats import (
     format_count,
     format_money,
@@ -56,6 +60,16 @@ _STANDALONE = (
     LoosenSeveral,
     TimedOut,
 )
+
+
+def allocate_budget(req: Request) -> Reply:
+    """Fund the products worth most within a budget, with category shares, keeps and drops."""
+    request = parse_allocate(req.cmd)
+    try:
+        view = req.services.planning.allocate(req.actor, req.channel_id, request)
+    except AllocationRefused as refused:
+        raise InvalidInput(refusal_text(refused.reasons, refused.currency or "")) from None
+    return Reply(allocation_message(view))
 
 
 def rule_text(rule: ShareRule) -> str:
@@ -185,7 +199,7 @@ def reason_text(reason: Reason, currency: str) -> str:
     )
 
 
-def allocation(view: AllocationView) -> Message:
+def allocation_message(view: AllocationView) -> Message:
     """Funded and unfunded products, money used and left, and what would fund the next one."""
     label = "value" if view.by == "value" else "score"
 
@@ -196,7 +210,7 @@ def allocation(view: AllocationView) -> Message:
 
     def line(mark: str, item: AllocationLine) -> str:
         return render(
-            "analytics/allocation_line.mrkdwn.j2",
+            "planning/allocation_line.mrkdwn.j2",
             mark=mark,
             line=item,
             currency=view.currency,
@@ -225,7 +239,7 @@ def allocation(view: AllocationView) -> Message:
     )
     to_fund = view.to_fund_best
     advice = render(
-        "analytics/allocation_advice.mrkdwn.j2",
+        "planning/allocation_advice.mrkdwn.j2",
         view=view,
         value_label=label,
         best_value=shown(view.best_unfunded.value) if view.best_unfunded else "",
@@ -241,9 +255,9 @@ def allocation(view: AllocationView) -> Message:
     return build(
         fallback=escape(fallback),
         title=title,
-        body=[render("analytics/allocation_intro.mrkdwn.j2", view=view, rules=rules, total=total)],
+        body=[render("planning/allocation_intro.mrkdwn.j2", view=view, rules=rules, total=total)],
         lines=lines,
         more="more products",
         after=[advice],
-        footer=render("analytics/allocation_footer.mrkdwn.j2", view=view, bound=bound),
+        footer=render("planning/allocation_footer.mrkdwn.j2", view=view, bound=bound),
     )

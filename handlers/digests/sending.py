@@ -1,0 +1,159 @@
+"""Sending what the outbox claimed: digests through the fan-out, pause DMs, charts, reminders."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from domain.digest import RankingDigest
+from domain.services import Services
+from domain.services.digests import ClaimedPosting, PauseNotice, ReminderDM
+from handlers.blocks import Message
+from handlers.delivery import Outcome, Outgoing, deliver
+from handlers.digests.messages import digest_message, paused_message, reminder_message
+
+log = logging.getLogger("folio.digests")
+
+_PNG_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+@dataclass
+class SendResult:
+    """What became of a batch of postings."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    notices: list[PauseNotice] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        """Postings Slack accepted."""
+        return sum(1 for o in self.outcomes if o.ok)
+
+
+def send_postings(
+    client: WebClient,
+    services: Services,
+    postings: Sequence[ClaimedPosting],
+    *,
+    charts: bool = True,
+    per_channel_interval: float = 1.0,
+    workspace_rate: float | None = None,
+    workers: int = 8,
+    sleep: Callable[[float], None] | None = None,
+) -> SendResult:
+    """Post claimed digests with deliver(), settle each as it goes, DM paused subscribers once."""
+    result = SendResult()
+    if not postings:
+        return result
+    by_id = {str(p.posting_id): p for p in postings}
+    messages = []
+    for posting in postings:
+        message = digest_message(posting.digest, cadence=posting.cadence, tz=posting.tz)
+        messages.append(
+            Outgoing(
+                id=str(posting.posting_id),
+                channel=posting.channel_id,
+                text=message.text,
+                blocks=message.blocks,
+            )
+        )
+
+    def settle(outcome: Outcome) -> None:
+        posting = by_id[outcome.id]
+        notice = services.outbox.record_outcome(posting, outcome.result, now=services.clock())
+        if notice is not None:
+            result.notices.append(notice)
+
+    extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+    result.outcomes = deliver(
+        client,
+        messages,
+        per_channel_interval=per_channel_interval,
+        workspace_rate=workspace_rate,
+        workers=workers,
+        on_outcome=settle,
+        **extra,
+    )
+    for notice in result.notices:
+        direct_message(client, notice.subscriber_id, paused_message(notice))
+    if charts:
+        _attach_charts(client, postings, result.outcomes)
+    return result
+
+
+def send_reminders(client: WebClient, services: Services, reminders: Sequence[ReminderDM]) -> int:
+    """Send owners' reminder DMs; a failed one is released so a later tick tries again."""
+    sent = 0
+    for dm in reminders:
+        ok = direct_message(client, dm.owner_id, reminder_message(dm))
+        services.reminders.done(dm, ok=ok, now=services.clock())
+        sent += int(ok)
+    return sent
+
+
+def direct_message(client: WebClient, user_id: str, message: Message) -> bool:
+    """DM a person (posting to a user id opens the DM); False when Slack refused."""
+    try:
+        client.chat_postMessage(channel=user_id, **message.payload())
+    except (SlackApiError, SlackClientError, OSError) as error:
+        log.warning("digest direct message failed user=%s: %s", user_id, error)
+        return False
+    return True
+
+
+def _attach_charts(
+    client: WebClient, postings: Sequence[ClaimedPosting], outcomes: Sequence[Outcome]
+) -> None:
+    """Weekly ranking digests get the bubble chart in their thread; a failure only logs."""
+    posted = {o.id: o for o in outcomes if o.ok and o.ts}
+    pngs: dict[tuple[str, str], bytes | None] = {}
+    for posting in postings:
+        outcome = posted.get(str(posting.posting_id))
+        digest = posting.digest
+        if outcome is None or posting.cadence != "weekly":
+            continue
+        if not isinstance(digest, RankingDigest) or not digest.lines:
+            continue
+        key = (posting.team_id, digest.portfolio)
+        if key not in pngs:
+            pngs[key] = _bubble_png(digest)
+        png = pngs[key]
+        if png is None:
+            continue
+        try:
+            client.files_upload_v2(
+                channel=posting.channel_id,
+                thread_ts=outcome.ts,
+                content=png,
+                filename=_PNG_NAME.sub("-", digest.portfolio).strip("-") + "-bubbles.png",
+                title=f"{digest.portfolio}: confidence × ROI, bubble = investment",
+            )
+        except (SlackApiError, SlackClientError, OSError) as error:
+            log.warning("digest chart upload failed channel=%s: %s", posting.channel_id, error)
+
+
+def _bubble_png(digest: RankingDigest) -> bytes | None:
+    """The ranking's bubble chart as PNG bytes; None (logged) when drawing fails."""
+    try:
+        from handlers.charts import BubblePoint, bubble_chart
+
+        points = [
+            BubblePoint(
+                key=line.key,
+                category=line.category,
+                confidence=float(line.confidence),
+                roi=None if line.roi is None else float(line.roi),
+                investment=float(line.investment),
+            )
+            for line in digest.lines
+        ]
+        return bubble_chart(points, title=f"{digest.portfolio} · ROI", currency=digest.currency)
+    except Exception:
+        log.exception("bubble chart failed portfolio=%s", digest.portfolio)
+        return None

@@ -1,0 +1,240 @@
+"""The inbox's Slack side: an event Folio processes is written down before Slack hears 200.
+
+`keep_in_inbox` is a global Bolt middleware. Bolt has verified the request (signature and
+timestamp) before it runs. For an `event_callback` its processor accepts, it writes the inbox
+row and only then lets Bolt go on to the listener, whose automatic ack is the 200; when the
+write fails it answers 500 and Slack delivers the event again. Socket Mode acks after
+`app.dispatch` returns, so the ack there also waits for the row (and a 500 sends no ack).
+
+The listener (`process_received`) processes the row at once: after the ack over HTTP, before
+it in the console (process_before_response, so the ✅ shows before the next prompt).
+`InboxWorker`, a thread started beside the digest scheduler, takes what is left: rows whose
+processing failed on something transient (Slack unreachable, the database down), after their
+backoff, and rows that a crash left claimed, once their lease runs out.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Protocol
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from domain.services import Services
+from domain.services.inbox import ReceivedEvent, database_unavailable
+from handlers.directory import UNAVAILABLE_ERRORS, PeopleUnavailable
+
+log = logging.getLogger("folio.inbox")
+
+POLL_SECONDS = 5.0
+PRUNE_SECONDS = 3600.0
+ClientFor = Callable[[str], WebClient | None]
+
+
+class Processor(Protocol):
+    """What the inbox needs of a kind of event (chat updates are one)."""
+
+    def accepts(self, body: dict[str, Any]) -> bool:
+        """Whether Folio processes this event_callback (only those are written down)."""
+        ...
+
+    def decide(self, body: dict[str, Any], client: WebClient) -> dict[str, Any]:
+        """Apply the event to the database; return what is left to do on Slack, as JSON."""
+        ...
+
+    def acknowledge(self, decision: dict[str, Any], client: WebClient) -> None:
+        """Do on Slack what decide left (react, reply); safe to repeat."""
+        ...
+
+
+def event_key(body: dict[str, Any]) -> tuple[str, str]:
+    """(team_id, event_id) of an event_callback body."""
+    event = body.get("event") or {}
+    team_id = body.get("team_id") or event.get("team") or ""
+    return str(team_id), str(body.get("event_id") or "")
+
+
+def keep_in_inbox(
+    body: dict[str, Any],
+    next_: Callable[[], None],
+    *,
+    services: Services,
+    processor: Processor,
+) -> BoltResponse | None:
+    """Write an event Folio processes to the inbox before Bolt acks it; 500 if we cannot."""
+    team_id, event_id = event_key(body)
+    if body.get("type") != "event_callback" or not event_id or not processor.accepts(body):
+        next_()
+        return None
+    event_type = str((body.get("event") or {}).get("type") or "")
+    stored = {k: v for k, v in body.items() if k != "token"}
+    try:
+        new = services.inbox.receive(team_id, event_id, event_type, stored)
+    except Exception:
+        log.exception("inbox write failed team=%s event=%s: answering 500", team_id, event_id)
+        return BoltResponse(status=500, body="")
+    if not new:
+        log.info("event already in the inbox team=%s event=%s (a retry)", team_id, event_id)
+    next_()
+    return None
+
+
+def process_received(body: dict[str, Any], client: WebClient, *, worker: InboxWorker) -> None:
+    """The listener: process the event this request brought, if nobody else has it."""
+    if worker.processor.accepts(body):
+        team_id, event_id = event_key(body)
+        worker.process_event(team_id, event_id, client)
+
+
+def register(app: App, worker: InboxWorker, event_type: str) -> None:
+    """Write events of this type to the inbox before the ack, and process them right after."""
+    app.middleware(partial(keep_in_inbox, services=worker.services, processor=worker.processor))
+    app.event(event_type)(partial(process_received, worker=worker))
+
+
+def transient(error: BaseException) -> bool:
+    """Whether a failure may pass: Slack unreachable or failing on its side, the database down."""
+    if isinstance(error, PeopleUnavailable | OSError | http.client.HTTPException):
+        return True  # OSError covers URLError, refused and reset connections, timeouts
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        return status == 429 or status >= 500 or error.response.get("error") in UNAVAILABLE_ERRORS
+    return database_unavailable(error)
+
+
+def describe(error: BaseException) -> str:
+    """A failure as one short line for the inbox row and the log (never a token or body)."""
+    if isinstance(error, SlackApiError):
+        return f"Slack {error.response.status_code} {error.response.get('error')}"
+    cause = getattr(error, "orig", None)
+    name = type(cause).__name__ if cause is not None else type(error).__name__
+    detail = " ".join(str(cause if cause is not None else error).split())[:120]
+    return f"{name}: {detail}" if detail else name
+
+
+class InboxWorker:
+    """Processes inbox rows exactly once: claim with a lease, process, settle."""
+
+    def __init__(
+        self,
+        services: Services,
+        processor: Processor,
+        clients: ClientFor | None = None,
+        *,
+        runner: str | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        batch: int = 10,
+    ) -> None:
+        self.services = services
+        self.processor = processor
+        self.clients = clients
+        self.runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_prune = 0.0
+
+    def process_event(self, team_id: str, event_id: str, client: WebClient) -> str | None:
+        """Claim and process one event now; None when it is not due or another runner has it."""
+        event = self.services.inbox.claim_event(team_id, event_id, self.runner)
+        return self.process(event, client) if event is not None else None
+
+    def run_once(self) -> int:
+        """Claim the due rows (a batch at a time) and process them; how many were claimed."""
+        claimed = 0
+        while not self._stop.is_set():
+            events = self.services.inbox.claim(self.runner, limit=self.batch)
+            for event in events:
+                client = self.clients(event.team_id) if self.clients is not None else None
+                if client is None:
+                    self._retry(event, "no bot token for this workspace")
+                    continue
+                self.process(event, client)
+            claimed += len(events)
+            if len(events) < self.batch:
+                break
+        if time.monotonic() - self._last_prune > PRUNE_SECONDS:
+            self._last_prune = time.monotonic()
+            self.services.inbox.prune()
+        return claimed
+
+    def process(self, event: ReceivedEvent, client: WebClient) -> str:
+        """Process a claimed event and settle it: processed, retry (transient) or failed."""
+        try:
+            decision = event.outcome
+            if decision is None:
+                decision = self.processor.decide(event.body, client)
+                self.services.inbox.keep_outcome(event, decision)
+            self.processor.acknowledge(decision, client)
+        except Exception as error:
+            reason = describe(error)
+            if transient(error):
+                self._retry(event, reason)
+                return "retry"
+            log.error(
+                "inbox event failed for good team=%s event=%s",
+                event.team_id,
+                event.event_id,
+                exc_info=error,
+            )
+            self._settle(lambda: self.services.inbox.failed(event, reason))
+            return "failed"
+        self._settle(lambda: self.services.inbox.processed(event))
+        return "processed"
+
+    def _retry(self, event: ReceivedEvent, reason: str) -> None:
+        log.warning(
+            "inbox event will be retried team=%s event=%s attempt=%s reason=%s",
+            event.team_id,
+            event.event_id,
+            event.attempts,
+            reason,
+        )
+        self._settle(lambda: self.services.inbox.retry_later(event, reason))
+
+    def _settle(self, settle: Callable[[], object]) -> None:
+        """Record how an event ended; if even that fails, the lease brings the row back."""
+        try:
+            settle()
+        except Exception:
+            log.exception("could not settle an inbox event runner=%s", self.runner)
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the thread (idempotent): a first pass at once, then every poll_seconds."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="folio-inbox", daemon=True)
+        self._thread.start()
+        log.info("inbox worker started every %ss runner=%s", self.poll_seconds, self.runner)
+
+    def shutdown(self) -> None:
+        """Stop the thread; an event in progress finishes (idempotent)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("inbox pass failed runner=%s", self.runner)
+            self._stop.wait(self.poll_seconds)

@@ -1,0 +1,103 @@
+"""/portfolio rank and weights: products in order of a measure, and the weighted score's weights."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.commands import portfolio as parse
+from domain.commands.planning import WEIGHTS_USAGE, parse_weights_command
+from domain.services.ranking import WeightsView
+from domain.views import RankingView
+from domain.vocabulary import MEASURE_LABELS, WEIGHT_LABELS
+from handlers.blocks import Message, build
+from handlers.commands import CommandSet, Reply, Request
+from handlers.formats import format_count, format_money, format_percent, format_ratio
+from handlers.render import escape, render
+from handlers.replies import text_message
+
+
+def add_subcommands(portfolio: CommandSet, roadmap: CommandSet) -> None:
+    """/portfolio rank and weights."""
+    portfolio.add("rank", parse.RANK_USAGE, show_ranking)
+    portfolio.add("weights", WEIGHTS_USAGE, set_or_show_weights)
+
+
+def show_ranking(req: Request) -> Reply:
+    """Rank products by ROI, risk-adjusted ROI, NPV or the weighted score."""
+    view = req.services.ranking.rank(req.actor, req.channel_id, parse.parse_rank(req.cmd))
+    return Reply(ranking_message(view))
+
+
+def set_or_show_weights(req: Request) -> Reply:
+    """Set the weighted score's weights (they add up to 100 %), or show them."""
+    new_weights = parse_weights_command(req.cmd)
+    if new_weights is None:
+        return Reply(weights_message(req.services.ranking.weights(req.actor, req.channel_id)))
+    view = req.services.ranking.set_weights(req.actor, req.channel_id, new_weights)
+    return Reply(weights_message(view), in_channel=True)
+
+
+def format_measure(measure: str, currency: str, value: Decimal | None) -> str:
+    """A measure's value: percentages for ROI, money for NPV, a number for score; n/a if none."""
+    if value is None:
+        return "n/a"
+    if measure in ("roi", "risk"):
+        return format_ratio(value)
+    if measure == "npv":
+        return format_money(value, currency)
+    return f"{value:.2f}"
+
+
+def measure_value(view: RankingView, value: Decimal | None) -> str:
+    """A ranking value as shown: percentages for ROI, money for NPV, a number for score."""
+    return format_measure(view.measure, view.currency, value)
+
+
+def ranking_message(view: RankingView) -> Message:
+    """A ranking: position, key, name, measure, investment → return, health, owner."""
+    label = MEASURE_LABELS[view.measure]
+    title = f"{label[0].upper()}{label[1:]} ranking · {view.portfolio}"
+    if not view.rows:
+        where = f" in category {view.category}" if view.category else ""
+        body = (
+            f"No products to rank{where} yet. Add one with "
+            "`/portfolio add CHK Checkout | investment 120k | return 400k`."
+        )
+        return build(fallback=escape(title), title=title, body=[body])
+    lines = []
+    for row in view.rows:
+        line = render(
+            "ranking/line.mrkdwn.j2",
+            row=row,
+            currency=view.currency,
+            value=measure_value(view, row.value),
+        )
+        if row.parts:
+            parts = " + ".join(
+                f"{name} {format_percent(weight)}×{contribution / weight if weight else 0:.2f}"
+                for name, weight, contribution in row.parts
+            )
+            line += f"\n      _{escape(parts)}_"
+        lines.append(line)
+    hidden = min(view.top or view.total, view.total) - len(view.rows)
+    if hidden > 0:
+        lines.append(
+            f"_… and {format_count(hidden)} more products: ask for `top N` or a `category`._"
+        )
+    first = view.rows[0]
+    fallback = (
+        f"{label} ranking of {view.portfolio}: 1. {first.key} ({measure_value(view, first.value)})"
+    )
+    return build(
+        fallback=escape(fallback),
+        title=title,
+        body=[render("ranking/intro.mrkdwn.j2", view=view, measure_label=label)],
+        lines=lines,
+        more="more products",
+        footer=render("ranking/footer.mrkdwn.j2", view=view),
+    )
+
+
+def weights_message(view: WeightsView) -> Message:
+    """The score's weights in words."""
+    return text_message(render("ranking/weights.mrkdwn.j2", view=view, labels=WEIGHT_LABELS))

@@ -1,0 +1,203 @@
+"""An event Slack was told we received is processed, exactly once, even when things fail.
+
+Through Bolt with signed requests: the inbox row is written before the 200 (or the answer is
+500 and Slack retries), processing that fails on something transient is retried from the
+inbox, and /healthz says when the database cannot be written or the inbox backs up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from sqlalchemy import select
+
+from bot import Settings, create_app, create_wsgi_app
+from console.loopback import FakeSlack
+from domain.models import Base, InboxEvent
+from tests.conftest import TEAM, Clock, Database
+from tests.slack.conftest import SlackDriver, payload_text
+from tests.support.slack_requests import SIGNING_SECRET, event_body, message_event, sign
+
+CLIENT_TRIES = 4  # Bolt's client: one call and three retries
+
+
+@pytest.fixture
+def ready(slack: SlackDriver) -> SlackDriver:
+    slack.command("setup Products")
+    slack.command("add CHK Checkout | owner <@U0BOB|bob>")
+    slack.command("add CHK Checkout v2", command="/roadmap")
+    return slack
+
+
+def inbox_row(slack: SlackDriver, event_id: str) -> InboxEvent | None:
+    with slack.folio.services.store.system() as system:
+        return system.first(select(InboxEvent).where(InboxEvent.event_id == event_id))
+
+
+def reactions(slack: SlackDriver) -> list[str | None]:
+    return [p.ts for p in slack.fake.posts if p.kind == "reaction"]
+
+
+def update_body(slack: SlackDriver, text: str, event_id: str) -> tuple[str, str]:
+    """A message bob posts in #roadmap, as the event_callback body Slack sends; and its ts."""
+    ts = slack.next_ts()
+    slack.fake.add_message("C0ROADMAP", user="U0BOB", text=text, ts=ts)
+    event = message_event(text, user="U0BOB", channel="C0ROADMAP", ts=ts, team=TEAM)
+    return event_body(event, team_id=TEAM, event_id=event_id), ts
+
+
+def retried(body: str) -> dict[str, str]:
+    return {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+
+
+def test_an_update_acknowledged_during_a_web_api_outage_is_processed_after_it(
+    ready: SlackDriver, clock: Clock
+) -> None:
+    ready.fake.fail_next("users.info", status=500, times=CLIENT_TRIES)
+    ts = ready.say("CHK-1: testing 80%", event_id="Ev0OUTAGE")  # answered 200
+    ready.drain()
+    pending = inbox_row(ready, "Ev0OUTAGE")
+    assert pending is not None and pending.processed_at is None
+    assert pending.last_error == "PeopleUnavailable: users.info answered HTTP 500"
+    assert reactions(ready) == []
+    clock.advance(seconds=2)  # Slack is back, and the backoff has passed
+    assert ready.folio.inbox.run_once() == 1
+    assert reactions(ready) == [ts]
+    assert payload_text(ready.command("show CHK")).count("CHK-1: testing 80%") == 1
+    processed = inbox_row(ready, "Ev0OUTAGE")
+    assert processed is not None and processed.processed_at is not None
+    assert processed.attempts == 2
+
+
+def test_slack_s_retry_of_an_event_still_pending_is_processed_once(
+    ready: SlackDriver, clock: Clock
+) -> None:
+    ready.fake.fail_next("users.info", status=503, times=CLIENT_TRIES)
+    body, ts = update_body(ready, "CHK: at risk, vendor late", "Ev0TWICE")
+    assert ready.post(body).status_code == 200
+    ready.drain()
+    assert ready.post(body, retried(body)).status_code == 200
+    ready.drain()
+    clock.advance(seconds=2)
+    ready.folio.inbox.run_once()
+    ready.drain()
+    assert reactions(ready) == [ts]
+    assert payload_text(ready.command("show CHK")).count("vendor late") == 1
+
+
+def test_an_inbox_that_cannot_be_written_answers_500_and_slack_s_retry_is_kept(
+    ready: SlackDriver,
+) -> None:
+    engine = ready.folio.store.engine
+    table = Base.metadata.tables["inbox_events"]
+    table.drop(engine)
+    body, ts = update_body(ready, "CHK-1: testing 40%", "Ev0NOINBOX")
+    assert ready.post(body).status_code == 500  # never 200: Slack will deliver it again
+    ready.drain()
+    assert reactions(ready) == []
+    table.create(engine)
+    assert ready.post(body, retried(body)).status_code == 200
+    ready.settle(1)
+    assert reactions(ready) == [ts]
+    assert "CHK-1: testing 40%" in payload_text(ready.command("show CHK"))
+
+
+def test_messages_that_cannot_be_updates_are_not_written_down(ready: SlackDriver) -> None:
+    ready.say("lunch is here", event_id="Ev0LUNCH")
+    ready.say("CHK-1: testing 10%", event_id="Ev0UPDATE")
+    ready.drain()
+    assert inbox_row(ready, "Ev0LUNCH") is None
+    stored = inbox_row(ready, "Ev0UPDATE")
+    assert stored is not None and stored.processed_at is not None
+    assert "token" not in stored.body  # the legacy verification token is not kept
+
+
+class AckRecorder:
+    """The socket mode client's side: which envelopes were acked, and was the row there."""
+
+    logger = logging.getLogger("test.socket_mode")
+
+    def __init__(self, slack: SlackDriver, event_id: str) -> None:
+        self.slack = slack
+        self.event_id = event_id
+        self.acks: list[tuple[str, bool]] = []
+
+    def send_socket_mode_response(self, response: SocketModeResponse) -> None:
+        stored = inbox_row(self.slack, self.event_id) is not None
+        self.acks.append((response.envelope_id, stored))
+
+
+def through_socket_mode(slack: SlackDriver, body: str, envelope: str) -> AckRecorder:
+    """Deliver a body the way Bolt's SocketModeHandler does: dispatch, then ack if 200."""
+    payload: dict[str, Any] = json.loads(body)
+    recorder = AckRecorder(slack, payload["event_id"])
+    request = SocketModeRequest(type="events_api", envelope_id=envelope, payload=payload)
+    response = run_bolt_app(slack.folio.app, request)
+    send_response(recorder, request, response, time.time())  # type: ignore[arg-type]
+    return recorder
+
+
+def test_socket_mode_acks_only_after_the_row_is_written(ready: SlackDriver) -> None:
+    body, ts = update_body(ready, "CHK-1: testing 50%", "Ev0SOCKET")
+    assert through_socket_mode(ready, body, "env-1").acks == [("env-1", True)]
+    ready.settle(1)
+    assert reactions(ready) == [ts]
+    table = Base.metadata.tables["inbox_events"]
+    table.drop(ready.folio.store.engine)
+    body, _ = update_body(ready, "CHK-1: testing 60%", "Ev0SOCKETDOWN")
+    assert through_socket_mode(ready, body, "env-2").acks == []  # no ack: Slack redelivers
+    table.create(ready.folio.store.engine)
+
+
+def test_healthz_is_ok_when_the_database_takes_writes(slack: SlackDriver) -> None:
+    response = slack.client.get("/healthz")
+    assert (response.status_code, response.json) == (200, {"ok": True})
+
+
+def test_healthz_reports_an_inbox_backing_up(ready: SlackDriver, clock: Clock) -> None:
+    ready.fake.fail_next("users.info", status=500, times=CLIENT_TRIES)
+    ready.say("CHK-1: testing 80%")
+    ready.drain()
+    clock.advance(minutes=4)
+    assert ready.client.get("/healthz").status_code == 200
+    clock.advance(minutes=2)
+    response = ready.client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["reason"] == "inbox backing up: 1 waiting, the oldest for 360 s"
+
+
+def read_only_url(database: Database, tmp_path: Path) -> str:
+    """The test database, opened so that it cannot be written."""
+    if database.backend == "sqlite":
+        path = tmp_path / "folio.db"
+        path.chmod(0o444)  # a read-only file (root ignores that: hence mode=ro too)
+        return f"sqlite:///file:{path}?mode=ro&uri=true"
+    return database.url + "?options=-c%20default_transaction_read_only%3Don"
+
+
+def test_healthz_is_unhealthy_when_the_database_cannot_be_written(
+    database: Database, tmp_path: Path, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    settings = Settings(
+        bot_token="xoxb-test",
+        signing_secret=SIGNING_SECRET,
+        api_url=fake_slack.base_url,
+        database_url=read_only_url(database, tmp_path),
+    )
+    folio = create_app(settings, clock=clock)
+    try:
+        response = create_wsgi_app(folio).test_client().get("/healthz")
+    finally:
+        folio.store.engine.dispose()
+    assert response.status_code == 503
+    reason = response.json["reason"]
+    assert reason.startswith("database cannot be written")
+    assert "readonly database" in reason or "read-only transaction" in reason
