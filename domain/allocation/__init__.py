@@ -6,7 +6,7 @@ raises AllocationRefused carrying the reasons no allocation can be made as asked
 
 from __future__ import annotations
 
-from domain.allocation.model import Allocation, Candidate, ShareRule
+from domain.allocation.model import Allocation, Candidate
 from domain.allocation.reasons import (
     Advice,
     AllocationRefused,
@@ -30,6 +30,7 @@ from domain.allocation.reasons import (
     TimedOut,
     UnknownCategory,
 )
+from domain.allocation.rules import ShareRule
 from domain.allocation.solve import allocate
 
 __all__ = [

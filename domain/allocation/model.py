@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from domain.allocation.reasons import Advice
@@ -18,15 +18,6 @@ class Candidate:
     category: str
     cost: Decimal
     value: Decimal
-
-
-@dataclass(frozen=True)
-class ShareRule:
-    """A minimum or maximum share of the budget to spend on one category."""
-
-    category: str
-    share: Decimal
-    kind: Literal["min", "max"]
 
 
 @dataclass(frozen=True)

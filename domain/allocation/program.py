@@ -16,7 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from domain.allocation.model import Candidate, ShareRule
+from domain.allocation.model import Candidate
+from domain.allocation.rules import ShareRule
 
 EXACT_LIMIT = 2**52
 _MAX_REPAIRS = 20
@@ -27,12 +28,21 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass
 class Constraint:
-    """An integer row: lower ≤ Σ_{members} scaled cost · x ≤ upper; no rule means the budget."""
+    """An integer row: lower ≤ Σ_{members} coefficient · x ≤ upper.
+
+    The coefficients are the scaled costs unless `weights` gives others (one per candidate,
+    exact integers, as a risk limit does); no rule and no weights means the budget.
+    """
 
     members: list[int]
     lower: int | None
     upper: int | None
     rule: ShareRule | None = None
+    weights: list[int] | None = None
+
+    def coefficient(self, program: Program, i: int) -> int:
+        """Candidate i's coefficient in this row."""
+        return program.costs[i] if self.weights is None else self.weights[i]
 
 
 @dataclass
@@ -84,11 +94,13 @@ def solve(
     lower: list[float] = []
     upper: list[float] = []
     for constraint in constraints:
-        offset = sum(program.costs[i] for i in constraint.members if fixed.get(i) == 1)
+        offset = sum(
+            constraint.coefficient(program, i) for i in constraint.members if fixed.get(i) == 1
+        )
         row = np.zeros(len(free))
         for i in constraint.members:
             if i in position:
-                row[position[i]] = program.costs[i]
+                row[position[i]] = constraint.coefficient(program, i)
         rows.append(row)
         lower.append(-math.inf if constraint.lower is None else constraint.lower - offset)
         upper.append(math.inf if constraint.upper is None else constraint.upper - offset)
@@ -130,7 +142,7 @@ def solve(
 
 def holds(program: Program, constraint: Constraint, chosen: set[int]) -> bool:
     """Whether the chosen products meet one constraint, in exact integers."""
-    total = sum(program.costs[i] for i in constraint.members if i in chosen)
+    total = sum(constraint.coefficient(program, i) for i in constraint.members if i in chosen)
     if constraint.lower is not None and total < constraint.lower:
         return False
     return constraint.upper is None or total <= constraint.upper

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.allocation.model import ShareRule
+from domain.allocation.rules import ShareRule
 from domain.errors import InvalidInput
 
 # -- what would fund the best unfunded product ----------------------------------------------

@@ -20,7 +20,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal,
 import numpy as np
 
 from domain.allocation.explain import advice, diagnose
-from domain.allocation.model import Allocation, Candidate, ShareRule
+from domain.allocation.model import Allocation, Candidate
 from domain.allocation.program import (
     EXACT_LIMIT,
     Constraint,
@@ -39,6 +39,7 @@ from domain.allocation.reasons import (
     TimedOut,
     UnknownCategory,
 )
+from domain.allocation.rules import ShareRule
 from domain.errors import InvalidInput
 
 _CONTEXT = Context(prec=50, rounding=ROUND_HALF_UP)
@@ -59,7 +60,7 @@ def allocate(
     `currency` is what the amounts are in; a refusal carries it, so it can be worded.
     """
     try:
-        program = _build(candidates, budget, rules, keep, drop)
+        program = build_program(candidates, budget, rules, keep, drop)
         solution = solve(
             program, program.constraints, program.fixed(), program.objective, time_limit
         )
@@ -70,17 +71,18 @@ def allocate(
     except AllocationRefused as refused:
         refused.currency = currency
         raise
-    _verify(program, solution.chosen)
+    verify(program, solution.chosen)
     return _result(program, solution, time_limit)
 
 
-def _build(
+def build_program(
     candidates: Sequence[Candidate],
     budget: Decimal,
-    rules: Sequence[ShareRule],
-    keep: Collection[str],
-    drop: Collection[str],
+    rules: Sequence[ShareRule] = (),
+    keep: Collection[str] = (),
+    drop: Collection[str] = (),
 ) -> Program:
+    """The checked integer programme of an allocation: the budget row and one row per rule."""
     if budget < 0:
         raise InvalidInput(
             f"A budget cannot be negative; you wrote `{budget}`. Example: `/portfolio allocate 2m`."
@@ -183,7 +185,7 @@ def _check_rules(candidates: Sequence[Candidate], rules: Sequence[ShareRule]) ->
         raise AllocationRefused(MinimumsOverWhole(total_min))
 
 
-def _verify(program: Program, chosen: set[int]) -> None:
+def verify(program: Program, chosen: set[int]) -> None:
     """Check the answer against every constraint in Decimal; a failure is a bug, not bad input."""
     picked = [program.candidates[i] for i in sorted(chosen)]
     used = sum((c.cost for c in picked), Decimal(0))
