@@ -58,6 +58,9 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.ranking
 	$(BIN)/python -m bench.allocate
 	$(BIN)/python -m bench.digest_fanout
+	$(BIN)/python -m bench.frontier
+	$(BIN)/python -m bench.value_distribution
+	$(BIN)/python -m bench.delivery_forecast
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

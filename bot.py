@@ -4,6 +4,9 @@ Reads settings from the environment (the only module that does), builds the data
 the Bolt app and the scheduler, and starts the chosen mode:
 
     python bot.py [console|http|socket|migrate|import FILE]
+
+A setting it cannot start with (a missing secret, PORT=abc, a database or Slack it cannot
+reach, a token Slack rejects) is one line on stderr naming the variable, and exit status 2.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import argparse
 import logging
 import os
 import sys
+import threading
+import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -22,32 +27,53 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 import handlers
 from domain.services import Services, build_services
 from domain.services.clock import system_clock
 from domain.store import Store, make_engine
+from handlers import guard
 from handlers.chat import ChatUpdates
 from handlers.delivery import build_client
 from handlers.digests.scheduler import DigestJobs, DigestScheduler, workspace_clients
 from handlers.directory import Directory
+from handlers.errors import mark_verified
 from handlers.inbox import InboxWorker
+from handlers.installs import install_callbacks, resume_single_workspace, rotate_through
+from handlers.log_safety import install, quiet_bolt
+from handlers.startup import (
+    StartupError,
+    app_token_refused,
+    check_app_token,
+    check_credentials,
+    check_slack,
+    not_a_database_url,
+    parser,
+    read_api_url,
+    read_level,
+    read_seconds,
+    read_whole,
+    read_zone,
+    secrets_of,
+    unreachable_database,
+    unsupported_database,
+)
 
 ROOT = Path(__file__).resolve().parent
 SLACK_API_URL = "https://slack.com/api/"
 BOT_SCOPES = (
-    "commands",
-    "chat:write",
-    "channels:history",
-    "groups:history",
-    "im:history",
-    "mpim:history",
-    "reactions:write",
-    "users:read",
-    "im:write",
-    "files:write",
-    "channels:read",
-    "groups:read",
+    "commands",  # /portfolio, /roadmap and the message shortcut
+    "chat:write",  # answers, digests, DMs, and chat.update of what Folio posted
+    "channels:history",  # message.channels: updates typed in public channels
+    "groups:history",  # message.groups: … in private channels
+    "im:history",  # message.im: … in a DM with Folio
+    "mpim:history",  # message.mpim: … in group DMs
+    "app_mentions:read",  # app_mention: @Folio help, @Folio CHK
+    "reactions:write",  # ✅ on a recorded update
+    "users:read",  # users.info: admins and owners are portfolio managers; time zones
+    "im:write",  # conversations.open: reminders and proposal DMs
+    "files:write",  # the charts
 )
 log = logging.getLogger("folio")
 
@@ -81,9 +107,7 @@ class Settings:
 
             load_dotenv(Path.cwd() / ".env")
             env = os.environ
-        api_url = env.get("SLACK_API_URL") or SLACK_API_URL
-        if not api_url.endswith("/"):
-            api_url += "/"
+        api_url = read_api_url(env, SLACK_API_URL)
         return cls(
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
             signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
@@ -92,14 +116,14 @@ class Settings:
             client_secret=env.get("SLACK_CLIENT_SECRET") or None,
             api_url=api_url,
             database_url=normalise_db_url(env.get("DATABASE_URL") or cls.database_url),
-            port=int(env.get("PORT") or 3000),
-            timezone=env.get("FOLIO_TIMEZONE") or "UTC",
-            log_level=env.get("FOLIO_LOG_LEVEL") or "INFO",
-            workers=int(env.get("WEB_CONCURRENCY") or 2),
-            digest_poll_seconds=float(env.get("FOLIO_DIGEST_POLL_SECONDS") or 30),
-            inbox_poll_seconds=float(env.get("FOLIO_INBOX_POLL_SECONDS") or 5),
-            inbox_lease_seconds=float(env.get("FOLIO_INBOX_LEASE_SECONDS") or 60),
-            inbox_max_age_seconds=float(env.get("FOLIO_INBOX_MAX_AGE_SECONDS") or 300),
+            port=read_whole(env, "PORT", 3000, (1, 65535), "a port number"),
+            timezone=read_zone(env, "FOLIO_TIMEZONE"),
+            log_level=read_level(env, "FOLIO_LOG_LEVEL"),
+            workers=read_whole(env, "WEB_CONCURRENCY", 2, (1, 64), "a number of workers"),
+            digest_poll_seconds=read_seconds(env, "FOLIO_DIGEST_POLL_SECONDS", 30),
+            inbox_poll_seconds=read_seconds(env, "FOLIO_INBOX_POLL_SECONDS", 5),
+            inbox_lease_seconds=read_seconds(env, "FOLIO_INBOX_LEASE_SECONDS", 60),
+            inbox_max_age_seconds=read_seconds(env, "FOLIO_INBOX_MAX_AGE_SECONDS", 300),
         )
 
     def mode(self) -> str:
@@ -168,16 +192,22 @@ def create_app(
         "signing_secret": settings.signing_secret,
         "client": client,
         "process_before_response": process_before_response,
-        "logger": logging.getLogger("folio.bolt"),
+        "logger": bolt_logger(),
+        "before_authorize": mark_verified,  # runs once the signature has been checked
     }
     if settings.client_id and settings.client_secret:
-        bolt_kwargs["oauth_settings"] = oauth_settings(settings, engine)
+        bolt_kwargs["oauth_settings"] = oauth_settings(settings, engine, services)
     app = App(**bolt_kwargs)
     handlers.register(app, services, directory)
+    rotator = None
+    if "oauth_settings" in bolt_kwargs:  # token rotation through SLACK_API_URL, as every call
+        oauth = bolt_kwargs["oauth_settings"]
+        rotator = rotate_through(oauth, slack_client(None, settings.api_url))
     clients = workspace_clients(
         token=settings.bot_token,
         base_url=settings.api_url,
         installation_store=app.installation_store if not settings.bot_token else None,
+        rotator=rotator,
     )
     scheduler = DigestScheduler(
         DigestJobs(services, clients), interval_seconds=settings.digest_poll_seconds
@@ -203,8 +233,18 @@ def create_app(
     )
 
 
-def oauth_settings(settings: Settings, engine: Any) -> OAuthSettings:
-    """Multi-workspace installs: slack_sdk's SQLAlchemy installation and state stores."""
+def bolt_logger() -> logging.Logger:
+    """Bolt's base logger, without its token warning and its bad-signature body line."""
+    logger = logging.getLogger("folio.bolt")
+    quiet_bolt(logger)
+    return logger
+
+
+def oauth_settings(settings: Settings, engine: Any, services: Services) -> OAuthSettings:
+    """Multi-workspace installs: slack_sdk's SQLAlchemy installation and state stores.
+
+    An install resumes the digests an uninstall paused (handlers.installs).
+    """
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
@@ -219,6 +259,7 @@ def oauth_settings(settings: Settings, engine: Any) -> OAuthSettings:
         scopes=list(BOT_SCOPES),
         installation_store=installation_store,
         state_store=state_store,
+        callback_options=install_callbacks(services),
     )
 
 
@@ -228,11 +269,12 @@ def create_wsgi_app(folio: Folio) -> Any:
     from slack_bolt.adapter.flask import SlackRequestHandler
 
     flask_app = Flask("folio")
+    flask_app.config["MAX_CONTENT_LENGTH"] = guard.MAX_BODY_BYTES  # a chunked body too: 413
     handler = SlackRequestHandler(folio.app)
 
     @flask_app.post("/slack/events")
     def slack_events() -> Any:
-        return handler.handle(request)
+        return guard.refuse(request, folio.settings.signing_secret) or handler.handle(request)
 
     @flask_app.get("/slack/install")
     def slack_install() -> Any:
@@ -281,7 +323,11 @@ def run_http(settings: Settings) -> None:
             self.cfg.set("accesslog", "-")
 
         def load(self) -> Any:
+            password = database_password(settings.database_url)
+            install(secrets_of(settings, password), ("", "gunicorn.error", "gunicorn.access"))
             folio = create_app(settings)
+            if settings.bot_token:  # a working token again: digests an uninstall paused resume
+                resume_single_workspace(folio.app.client, folio.services)
             folio.scheduler.start()  # in every worker: the database claims keep posts single
             folio.inbox.start()  # likewise: a claim with a lease keeps each event single
             return create_wsgi_app(folio)
@@ -294,43 +340,49 @@ def run_socket(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     folio = create_app(settings)
+    if settings.bot_token:  # a working token again: digests an uninstall paused resume
+        resume_single_workspace(folio.app.client, folio.services)
     folio.scheduler.start()
     folio.inbox.start()
     assert settings.app_token is not None
     handler = SocketModeHandler(
         folio.app, settings.app_token, web_client=slack_client(settings.app_token, settings.api_url)
     )
-    handler.start()  # type: ignore[no-untyped-call]
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    except SlackApiError as error:  # refused since start() checked it: still one line
+        raise app_token_refused(error) from error
+    log.info("Socket Mode connected")
+    threading.Event().wait()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line."""
-    parser = argparse.ArgumentParser(
-        prog="bot.py", description="Folio, a Slack bot for product and portfolio management."
-    )
-    parser.add_argument(
-        "mode",
-        nargs="?",
-        choices=["console", "http", "socket", "migrate", "import"],
-        help="default: socket with SLACK_APP_TOKEN, http with SLACK_SIGNING_SECRET, else console",
-    )
-    parser.add_argument("file", nargs="?", help="import: the products CSV")
-    parser.add_argument("--portfolio", help="import: portfolio name (default: the default one)")
-    parser.add_argument("--team", help="import: team id (default: the only workspace)")
-    args = parser.parse_args(argv)
+    """The command line: a setting Folio cannot start with is one line and exit status 2."""
+    command_line = parser()
+    args = command_line.parse_args(argv)
     if args.mode == "import" and not args.file:
-        parser.error("import needs a file: python bot.py import products.csv [--portfolio NAME]")
+        command_line.error("import needs a file: python bot.py import products.csv")
+    try:
+        return start(args)
+    except StartupError as error:
+        if os.environ.get("FOLIO_LOG_LEVEL", "").strip().upper() == "DEBUG":
+            traceback.print_exception(error)
+        print(error, file=sys.stderr)
+        return 2
+
+
+def start(args: argparse.Namespace) -> int:
+    """Check the settings, open the database, check Slack, then run the chosen mode."""
     settings = Settings.from_env()
     mode = args.mode or settings.mode()
     if mode == "console" and not args.mode and (settings.bot_token or settings.client_id):
-        print(
+        raise StartupError(
             "Slack credentials are set but incomplete: add SLACK_APP_TOKEN (xapp-…) for Socket "
-            "Mode or SLACK_SIGNING_SECRET for HTTP mode — or run `python bot.py console`.",
-            file=sys.stderr,
+            "Mode or SLACK_SIGNING_SECRET for HTTP mode — or run `python bot.py console`."
         )
-        return 2
+    check_credentials(settings, mode)
     configure_logging(settings, console=mode == "console")
-    migrate(settings.database_url)
+    open_database(settings.database_url)
     if mode == "migrate":
         print(f"Database is up to date ({redact(settings.database_url)}).")
         return 0
@@ -344,39 +396,65 @@ def main(argv: list[str] | None = None) -> int:
         from console.repl import run_console
 
         return run_console(settings, create_app=create_app)
-    if mode in ("http", "socket") and not (settings.bot_token or settings.client_id):
-        print(
-            "Set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) to run "
-            f"in {mode} mode.",
-            file=sys.stderr,
-        )
-        return 2
+    if settings.bot_token:
+        check_slack(settings.bot_token, settings.api_url)
+    if mode == "socket" and settings.app_token:
+        check_app_token(settings.app_token, settings.api_url)
     if mode == "http":
-        if not settings.signing_secret:
-            print("Set SLACK_SIGNING_SECRET to run in http mode.", file=sys.stderr)
-            return 2
         run_http(settings)
     else:
-        if not settings.app_token:
-            print("Set SLACK_APP_TOKEN (xapp-…) to run in socket mode.", file=sys.stderr)
-            return 2
         run_socket(settings)
     return 0
 
 
 def configure_logging(settings: Settings, *, console: bool) -> None:
-    """One line per event; in the console, only warnings and errors (to stderr)."""
+    """One line per event (console: warnings only), never a token, a secret or a body."""
     level = "WARNING" if console else settings.log_level
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger().setLevel(level)  # also when something set up a handler before us
     logging.getLogger("alembic").setLevel("WARNING")
     logging.getLogger("apscheduler").setLevel("WARNING")  # it logs every 30-second tick
+    install(secrets_of(settings, database_password(settings.database_url)))
+
+
+def open_database(url: str) -> None:
+    """Migrate the database; each way that can fail is one StartupError line."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as error:
+        raise not_a_database_url() from error
+    try:
+        migrate(url)
+    except (NoSuchModuleError, ImportError) as error:
+        raise unsupported_database(redact(url)) from error
+    except (SQLAlchemyError, OSError) as error:
+        raise unreachable_database(redact(url), error) from error
+
+
+def database_password(url: str) -> str | None:
+    """The password in a database URL (for the log filter), if it has one."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        return None
+    return str(password) if password else None
 
 
 def redact(url: str) -> str:
     """A database URL without its password, for logs."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(an unreadable URL)"
 
 
 __all__ = ["BoltResponse", "Folio", "Settings", "create_app", "create_wsgi_app", "main"]

@@ -21,18 +21,29 @@ from console.mrkdwn import (
 
 DIVIDER = "─" * 40
 PAGE_WIDTH = 100
+PRESSABLE = frozenset({"button", "static_select", "external_select", "overflow"})
+OPTIONS_SHOWN = 8  # a menu's options named after its number: `(CHK, PAY, … 12)`
+Number = Callable[[dict[str, Any], str], int | None]
+"""Numbers a pressable element (given its block's id) for `:press N`; None leaves it plain."""
 
 
 class Renderer:
     """Turns blocks and mrkdwn into terminal lines for one set of names and one width."""
 
     def __init__(
-        self, users: Mapping[str, str], channels: Mapping[str, str], color: bool, width: int
+        self,
+        users: Mapping[str, str],
+        channels: Mapping[str, str],
+        color: bool,
+        width: int,
+        number: Number | None = None,
     ) -> None:
         self.users = users
         self.channels = channels
         self.color = color
         self.width = width
+        self.number = number
+        self._block_id = ""
         self.blocks: dict[str, Callable[[dict[str, Any]], str]] = {
             "header": self.header,
             "section": self.section,
@@ -65,7 +76,8 @@ class Renderer:
     def render(self, blocks: list[dict[str, Any]]) -> str:
         """A list of blocks, one after another."""
         lines = []
-        for block in blocks:
+        for index, block in enumerate(blocks):
+            self._block_id = str(block.get("block_id") or f"b{index}")
             kind = str(block.get("type", ""))
             render = self.blocks.get(kind)
             if render is not None:
@@ -131,7 +143,7 @@ class Renderer:
         return f"[video: {self.text_object(block.get('title'))} — {block.get('video_url', '')}]"
 
     def actions(self, block: dict[str, Any]) -> str:
-        """An actions block: its elements in a row."""
+        """An actions block: its elements in a row (numbered for `:press N` when pressable)."""
         return " ".join(self.element(element) for element in block.get("elements", []))
 
     def input(self, block: dict[str, Any]) -> str:
@@ -141,8 +153,15 @@ class Renderer:
         return f"{self.text_object(block.get('label'))}: {shown}"
 
     def element(self, element: dict[str, Any]) -> str:
-        """An interactive element (button, select, date picker...) in brackets."""
+        """An interactive element (button, select, date picker...) in brackets.
+
+        With a `number` hook a pressable one reads `[1] Open roadmap` or
+        `[2] Show product… ▾ (CHK, PAY)`: `:press 1`, `:press 2 PAY`.
+        """
         kind = str(element.get("type", ""))
+        number = self.number(element, self._block_id) if self.number and kind in PRESSABLE else None
+        if number is not None:
+            return self.numbered(number, element)
         if kind in {"button", "workflow_button"}:
             return f"[{self.text_object(element.get('text'))}]"
         if kind == "image":
@@ -164,6 +183,21 @@ class Renderer:
         if "placeholder" in element:
             return f"[{self.text_object(element['placeholder'])}]"
         return f"[{kind}]"
+
+    def numbered(self, number: int, element: dict[str, Any]) -> str:
+        """A pressable element with its number, a menu with the choices it offers."""
+        kind = str(element.get("type", ""))
+        if kind == "button":
+            return f"[{number}] {self.text_object(element.get('text'))}"
+        label = self.text_object(element.get("placeholder")) or "choose"
+        options = [
+            self.text_object(o.get("text")).split(" ")[0] for o in element.get("options", [])
+        ]
+        if not options:
+            return f"[{number}] {label} ▾"
+        shown = ", ".join(options[:OPTIONS_SHOWN])
+        more = f", … {len(options)}" if len(options) > OPTIONS_SHOWN else ""
+        return f"[{number}] {label} ▾ ({shown}{more})"
 
     def rich_text(self, block: dict[str, Any]) -> str:
         """A rich_text block, one element per line."""

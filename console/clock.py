@@ -1,4 +1,4 @@
-"""The console's simulated time, and moving it forward through the digests due on the way."""
+"""The console's simulated time: kept between sessions, moved forward through the digests due."""
 
 from __future__ import annotations
 
@@ -9,17 +9,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, select, update
+
 CLOCK_STEP = re.compile(r"^\+(\d+)\s*([mhdw])$")
 CLOCK_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_CLOCK_STOPS = 400
 
 
 class SimClock:
-    """The console's simulated time: starts at the real time and moves only when asked."""
+    """The console's simulated time: starts at the real time and moves only when asked.
 
-    def __init__(self, start: datetime) -> None:
+    on_set, when given, is told every new time (the console keeps it in its database).
+    """
+
+    def __init__(self, start: datetime, on_set: Callable[[datetime], None] | None = None) -> None:
         self._now = start
         self._lock = threading.Lock()
+        self.on_set = on_set
 
     def __call__(self) -> datetime:
         with self._lock:
@@ -29,6 +35,72 @@ class SimClock:
         """Move to an instant (timezone-aware)."""
         with self._lock:
             self._now = moment.astimezone(UTC)
+            now = self._now
+        if self.on_set is not None:
+            self.on_set(now)
+
+
+# The console's own table, kept in the database it runs on (never part of Folio's schema:
+# migrations leave `console_` tables alone, as they do slack_sdk's).
+_METADATA = MetaData()
+CLOCK_TABLE = Table(
+    "console_clock",
+    _METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("simulated_at", String(40), nullable=False),
+)
+
+
+class SavedClock:
+    """Where the simulated time is kept between console sessions: a row in the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        CLOCK_TABLE.create(engine, checkfirst=True)
+
+    def load(self) -> datetime | None:
+        """The simulated time the last session left, None on a first start."""
+        with self.engine.connect() as connection:
+            text = connection.execute(
+                select(CLOCK_TABLE.c.simulated_at).where(CLOCK_TABLE.c.id == 1)
+            ).scalar()
+        return datetime.fromisoformat(text).astimezone(UTC) if text else None
+
+    def save(self, moment: datetime) -> None:
+        """Remember the simulated time (one row, replaced)."""
+        value = moment.astimezone(UTC).isoformat()
+        with self.engine.begin() as connection:
+            updated = connection.execute(
+                update(CLOCK_TABLE).where(CLOCK_TABLE.c.id == 1).values(simulated_at=value)
+            ).rowcount
+            if not updated:
+                connection.execute(insert(CLOCK_TABLE).values(id=1, simulated_at=value))
+
+
+def resume_clock(clock: SimClock, saved: SavedClock) -> str | None:
+    """Go on from where the last session left the clock, and keep every move; a line to say so.
+
+    The clock starts at the real time; simulated time never runs backwards, so if the real
+    time has since passed the saved one the clock stays at the real time, and the line says
+    that it moved. None on a first start (nothing was saved).
+    """
+    real_now = clock()
+    last = saved.load()
+    start = real_now if last is None or last < real_now else last
+    clock.set(start)
+    saved.save(start)
+    clock.on_set = saved.save
+    if last is None:
+        return None
+    if start == last:
+        return (
+            f"Simulated time resumes at {last:%a %d %b %Y, %H:%M} UTC, where the last session "
+            "left it (`:clock` shows it, `:clock +1d` moves it)."
+        )
+    return (
+        f"The simulated clock was at {last:%a %d %b %Y, %H:%M} UTC; real time has passed it, "
+        f"so it moved on to now, {start:%a %d %b %Y, %H:%M} UTC."
+    )
 
 
 def clock_text(clock: SimClock, tz: str) -> str:

@@ -18,6 +18,10 @@ Type as you would in Slack:
   :edit TEXT       edit your last message here      :delete   delete it
   :clock           the simulated time; :clock +3d (or +2h, +1w), :clock 2027-03-29 09:00
                    moves it forward and posts the digests and reminders due on the way
+  :home            your App Home tab; :home N presses its button N
+  :shortcut [N]    "Log as roadmap update" on the Nth newest message here (lists them)
+  :press N         press button [N] on a message Folio posted; :press N PAY picks in a menu
+  /portfolio add or /roadmap add alone opens a form: one field per line, :cancel closes it
   :users  :channels  :help  :quit"""
 QUIT = ("quit", "q", "exit")
 

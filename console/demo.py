@@ -254,6 +254,15 @@ UPDATES = [
     ("ANA", 16, "dan", "ANA: at risk, two engineers moved to PAY", "product"),
     ("API", 8, "dan", "API-1: in progress, 65%", "item"),
 ]
+# roadmap item, its owner, (days ago, progress) oldest first: the pace its own updates show
+PROGRESS = [
+    ("CHK-2", "bob", ((41, 0), (34, 10), (27, 15), (20, 25), (13, 30), (6, 45))),
+    ("CHK-3", "bob", ((40, 20), (33, 35), (26, 50), (19, 70), (11, 70), (4, 70))),
+    ("PAY-1", "dan", ((42, 20), (35, 30), (28, 40), (21, 45), (14, 55), (7, 60))),
+    ("MOB-2", "dan", ((35, 10), (28, 25), (21, 30), (14, 40), (7, 50))),
+    ("SRCH-2", "bob", ((30, 0), (23, 10), (16, 20), (9, 25), (2, 30))),
+    ("API-1", "dan", ((30, 30), (23, 45), (16, 55), (8, 65))),
+]
 # product, metric, weekly values oldest first
 METRICS = [
     ("CHK", "revenue", ("98000", "104000", "110000", "120000")),
@@ -355,6 +364,30 @@ def seed_demo(store: Store, team_id: str, people: DemoPeople, now: datetime) -> 
             )
             product.next_item_number += 1
         tenant.flush()
+        items = {
+            f"{key}-{i.number}": i
+            for key, product in products.items()
+            for i in tenant.all(
+                tenant.select(RoadmapItem).where(RoadmapItem.product_id == product.id)
+            )
+        }
+        for ref, author, readings in PROGRESS:
+            before = 0
+            for days, percent in readings:
+                tenant.add(
+                    Update(
+                        product_id=items[ref].product_id,
+                        item_id=items[ref].id,
+                        kind="item",
+                        author_id=owner[author],
+                        text=f"{ref}: in progress, {percent}%",
+                        changes={"item": {"progress": [before, percent]}}
+                        if percent != before
+                        else {},
+                        created_at=now - timedelta(days=days, hours=5),
+                    )
+                )
+                before = percent
         for key, days, author, text, kind in UPDATES:
             at = now - timedelta(days=days, hours=3)
             tenant.add(

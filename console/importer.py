@@ -1,7 +1,8 @@
 """`python bot.py import products.csv [--portfolio NAME] [--team T…]`: products from a CSV file.
 
 The whole file is checked before anything is written, and written in one transaction: a
-bad file names every bad row with its line number and imports nothing. Whoever can run
+bad file names every problem of every bad row with its line number, in one pass (a cell
+that doesn't read and an objective that doesn't exist alike), and imports nothing. Whoever can run
 bot.py on the server holds the database, so the import acts as a workspace admin.
 """
 
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from domain.csv_format import CsvErrors, describe_problems
 from domain.errors import FolioError, InvalidInput
 from domain.services.clock import system_clock
 from domain.services.transfer import ImportResult, TransferService
@@ -74,6 +76,9 @@ def import_command(
     err = err or sys.stderr
     try:
         result = run_import(settings_database_url, path, team_id=team_id, portfolio=portfolio)
+    except CsvErrors as error:  # every problem of every line, not only the first twenty
+        print(describe_problems(error.problems, limit=None), file=err)
+        return 1
     except FolioError as error:
         print(error.message, file=err)
         return 1

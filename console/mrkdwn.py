@@ -34,6 +34,8 @@ EMOJI = {
     "hammer_and_wrench": "🛠",
     "test_tube": "🧪",
     "white_check_mark": "✅",
+    "x": "❌",
+    "ballot_box_with_ballot": "🗳",
     "wastebasket": "🗑",
     "no_entry": "⛔",
     "warning": "⚠️",
@@ -65,6 +67,9 @@ EMOJI = {
     "pushpin": "📌",
     "inbox_tray": "📥",
     "balance_scale": "⚖",
+    "arrows_counterclockwise": "🔄",
+    "leftwards_arrow_with_hook": "↩",
+    "pencil2": "✏",
 }
 _EMOJI = re.compile(r":([a-z0-9_+-]+):")
 

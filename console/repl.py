@@ -16,12 +16,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from console.clock import SimClock
+from console.buttons import ConsoleButtons
+from console.clock import SavedClock, SimClock, resume_clock
 from console.commands import ColonCommands
 from console.demo import seed_demo
 from console.loopback import FakeSlack, Post
 from console.requests import SlackRequests
 from console.text import render_post
+from console.views import ConsoleViews
 from console.workspace import (
     CHANNELS,
     CONSOLE_TOKEN,
@@ -60,11 +62,22 @@ class Console:
             folio.app, fake, secret, self.state, show=self.show, say=self.say
         )
         self.commands = ColonCommands(self.state, self.slack, self.say, folio=folio, clock=clock)
+        self.views = ConsoleViews(self.slack, fake, self.state, say=self.say, color=color)
+        self.commands.verbs.update(home=self.views.home, shortcut=self.views.shortcut)
+        self.buttons = ConsoleButtons(self.slack, fake, self.state, say=self.say)
+        self.commands.verbs.update(press=self.buttons.press)
 
     def show(self, post: Post) -> None:
-        """Print one thing the bot did in 'Slack'."""
+        """Print one thing the bot did in 'Slack' (views are shown by ConsoleViews)."""
+        if post.kind == "view":
+            self.views.observe(post)
+            return
         text = render_post(
-            post, users=self.fake.user_names(), channels=self.fake.channel_names(), color=self.color
+            post,
+            users=self.fake.user_names(),
+            channels=self.fake.channel_names(),
+            color=self.color,
+            number=self.buttons.numberer(post),
         )
         with self._print_lock:
             print(text, file=self.out, flush=True)
@@ -76,20 +89,27 @@ class Console:
 
     @property
     def prompt(self) -> str:
-        """`alice@#general> `."""
+        """`alice@#general> `, or the field being filled in."""
+        if self.views.active:
+            return self.views.prompt
         return f"{self.state.user.name}@#{self.state.channel.name}> "
 
     def handle(self, line: str) -> bool:
         """Act on one typed line; False means quit."""
+        if self.views.active:
+            return self.views.answer(line)
         line = line.strip()
         if not line:
             return True
         if line.startswith(":"):
-            return self.commands.run(line)
+            going_on = self.commands.run(line)
+            self.views.settle()
+            return going_on
         if line.startswith("/"):
             self.slack.slash_command(line)
         else:
             self.slack.message(line)
+        self.views.settle(away=True)
         return True
 
 
@@ -130,11 +150,15 @@ def run_console(
     )
     clock = SimClock(datetime.now(UTC).replace(second=0, microsecond=0))
     folio = create_app(console_settings, process_before_response=True, clock=clock)
+    # The data lives in simulated time: go on from where the last session left the clock.
+    clock_note = resume_clock(clock, SavedClock(folio.store.engine))
     seeded = seed_demo(folio.store, TEAM_ID, DEMO_PEOPLE, clock())
     console = Console(folio, fake, secret, stdout, stdout.isatty(), clock=clock)
     holder["console"] = console
     folio.scheduler.start()
     folio.inbox.start()  # retries and leftovers; each event is processed as it is typed
+    if clock_note:
+        console.say(clock_note)
     if interactive:
         console.say(GREETING + (" Demo portfolio loaded." if seeded else ""))
         console.say(HINT)
@@ -163,7 +187,7 @@ def _read_lines(console: Console, stdin: TextIO, interactive: bool) -> None:
             if not raw:
                 return
             line = raw.rstrip("\n")
-            if line.strip():
+            if line.strip() or console.views.active:
                 console.say(console.prompt + line)
         if not console.handle(line):
             return

@@ -18,6 +18,7 @@ from console.loopback import FakeSlack, Post
 from console.workspace import TEAM_ID, USERS, ConsoleState
 
 MENTION = re.compile(r"(?<![<\w])@([a-z][a-z0-9._-]*)")
+FOLIO_MENTION = re.compile(r"(?<![<\w])@folio\b", re.IGNORECASE)
 FOLIO_COMMANDS = ("/portfolio", "/roadmap")
 
 
@@ -91,23 +92,29 @@ class SlackRequests:
         self.dispatch(body, "application/x-www-form-urlencoded")
 
     def message(self, text: str) -> None:
-        """Post a message in the current channel and deliver the `message` event."""
+        """Post a message in the current channel and deliver the `message` event.
+
+        A message that mentions `@Folio` also brings `app_mention`, as in Slack.
+        """
         user, channel = self.state.user, self.state.channel
-        escaped = slack_escape(mentions(text))
+        folio = f"<@{self.fake.bot_user_id}>"
+        escaped = slack_escape(mentions(FOLIO_MENTION.sub(folio, text)))
         ts = self.fake.add_message(channel.id, user=user.id, text=escaped)
         self.state.last_message[(user.id, channel.id)] = ts
-        self.event(
-            {
-                "type": "message",
-                "user": user.id,
-                "text": escaped,
-                "ts": ts,
-                "channel": channel.id,
-                "channel_type": "channel",
-                "event_ts": ts,
-                "team": TEAM_ID,
-            }
-        )
+        event = {
+            "type": "message",
+            "user": user.id,
+            "text": escaped,
+            "ts": ts,
+            "channel": channel.id,
+            "channel_type": "channel",
+            "event_ts": ts,
+            "team": TEAM_ID,
+        }
+        self.event(event)
+        if folio in escaped:
+            mention = {k: v for k, v in event.items() if k != "channel_type"}
+            self.event({**mention, "type": "app_mention"})
 
     def edit(self, text: str) -> None:
         """Edit the last message: a `message_changed` event."""
@@ -185,7 +192,7 @@ class SlackRequests:
         )
         self.dispatch(body, "application/json")
 
-    def dispatch(self, body: str, content_type: str) -> None:
+    def dispatch(self, body: str, content_type: str) -> Any:
         """Sign the body with the app's signing secret, hand it to Bolt, show its answer."""
         timestamp = str(int(time.time()))
         base = f"v0:{timestamp}:{body}".encode()
@@ -203,6 +210,7 @@ class SlackRequests:
             self.say(f"(Slack would have seen HTTP {response.status}: {response.body})")
         elif response.body:
             self._show_answer(response.body)
+        return response
 
     def _show_answer(self, body: str) -> None:
         payload: dict[str, Any] = json.loads(body) if body.startswith("{") else {"text": body}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from console.blockkit import PAGE_WIDTH, Renderer
+from console.blockkit import PAGE_WIDTH, Number, Renderer
 from console.loopback import Post
 from console.mrkdwn import BOLD, DIM, channel_label, style
 
@@ -47,9 +47,13 @@ def render_post(
     color: bool,
     bot_name: str = BOT_NAME,
     width: int = PAGE_WIDTH,
+    number: Number | None = None,
 ) -> str:
-    """One visible effect as the terminal shows it, prefixed by where and by whom."""
-    renderer = Renderer(users, channels, color, width)
+    """One visible effect as the terminal shows it, prefixed by where and by whom.
+
+    `number` numbers its buttons and menus for `:press N` (console.buttons).
+    """
+    renderer = Renderer(users, channels, color, width, number)
     body = renderer.render(post.blocks) if post.blocks else renderer.mrkdwn(post.text)
     extra_lines = _attachments_text(post.extra.get("attachments"), renderer)
     if extra_lines:
@@ -57,6 +61,9 @@ def render_post(
     where = channel_label(post.channel, channels) if post.channel else ""
     speaker = f"{style(where, BOLD, color)}  {bot_name}:" if where else f"{bot_name}:"
     private = style("(only visible to you)", DIM, color) + f"  {bot_name}:"
+    edited = (
+        f"{style(where, BOLD, color)}  {bot_name} (edited):" if where else f"{bot_name} (edited):"
+    )
     is_reply = post.thread_ts is not None and post.thread_ts != post.ts
 
     if post.kind == "reaction":
@@ -65,16 +72,11 @@ def render_post(
     if post.kind == "delete":
         text = f"{where}  {bot_name} deleted a message".strip()
     elif post.kind == "update":
-        label = (
-            f"{style(where, BOLD, color)}  {bot_name} (edited):"
-            if where
-            else f"{bot_name} (edited):"
-        )
-        text = _compose(label, body)
+        text = _compose(edited, body)
     elif post.kind == "ephemeral":
         text = _compose(private, body)
     elif post.kind == "response":
-        text = _response_text(post, speaker, private, body, bot_name)
+        text = _response_text(post, speaker, private, body, bot_name, edited)
     elif post.kind == "file":
         location = (
             post.extra.get("path") or post.extra.get("url") or post.extra.get("permalink") or ""
@@ -92,10 +94,14 @@ def render_post(
     return _indent_reply(text) if is_reply else text
 
 
-def _response_text(post: Post, speaker: str, private: str, body: str, bot_name: str) -> str:
+def _response_text(
+    post: Post, speaker: str, private: str, body: str, bot_name: str, edited: str
+) -> str:
     if post.extra.get("delete_original"):
         return f"({bot_name} deleted the original message)"
     label = speaker if post.extra.get("response_type") == "in_channel" else private
-    if post.extra.get("replace_original"):
+    if post.extra.get("replace_original") and post.extra.get("message_ts"):
+        label = edited  # the message it replaces stays where it was, changed
+    elif post.extra.get("replace_original"):
         label = f"{label} (replaces the original)"
     return _compose(label, body)

@@ -21,7 +21,7 @@ from typing import TypeVar, cast
 
 from domain.commands.common import CATEGORY_MAX, NAME_MAX
 from domain.errors import InvalidInput
-from domain.grammar import USER_ID_RE, clean_text, did_you_mean, one_of, parse_key, parse_mention
+from domain.grammar import USER_ID_RE, check_key, clean_text, did_you_mean, one_of, parse_mention
 from domain.money import CENT, parse_amount, parse_percent, plain_decimal
 from domain.vocabulary import HEALTHS, STAGES
 
@@ -82,6 +82,21 @@ def parse_products_csv(text: str, *, currency: str | None = None) -> list[Produc
 
     When `currency` is given, an amount written in another currency is a problem.
     """
+    rows, problems = read_products_csv(text, currency=currency)
+    if problems:
+        raise CsvErrors(problems)
+    return rows
+
+
+def read_products_csv(
+    text: str, *, currency: str | None = None
+) -> tuple[list[ProductRow], list[tuple[int, str]]]:
+    """Read a products CSV: the good rows and every problem of the others, by line number.
+
+    A caller with more to check (does each objective exist?) checks the good rows and
+    reports its problems with these, so a person fixes the whole file in one pass. A bad
+    header raises CsvErrors at once (no row can be read without it).
+    """
     lines = io.StringIO(text.removeprefix("\ufeff"), newline="")
     reader = csv.reader(lines, strict=True)
     try:
@@ -129,9 +144,7 @@ def parse_products_csv(text: str, *, currency: str | None = None) -> list[Produc
             continue
         first_line_of[row.key] = start
         rows.append(row)
-    if problems:
-        raise CsvErrors(problems)
-    return rows
+    return rows, problems
 
 
 def write_products_csv(rows: Sequence[ProductRow]) -> str:
@@ -174,12 +187,19 @@ def _csv_error(error: csv.Error, start: int, end: int) -> str:
 
 
 def _describe(problems: Sequence[tuple[int, str]]) -> str:
-    """One message for a person: how many lines are wrong, then each problem."""
+    return describe_problems(problems)
+
+
+def describe_problems(
+    problems: Sequence[tuple[int, str]], *, limit: int | None = MAX_LISTED_PROBLEMS
+) -> str:
+    """One message for a person: how many lines are wrong, then each problem (up to limit)."""
     if not problems:
         return "The CSV could not be imported."
     lines = len({line for line, _ in problems})
     what = "1 line has" if lines == 1 else f"{lines:,} lines have"
-    listed = [f"line {line}: {message}" for line, message in problems[:MAX_LISTED_PROBLEMS]]
+    shown = problems if limit is None else problems[:limit]
+    listed = [f"line {line}: {message}" for line, message in shown]
     hidden = len(problems) - len(listed)
     if hidden:
         listed.append(f"… and {hidden:,} more problems.")
@@ -271,7 +291,7 @@ def _read_row(
     def amount(text: str) -> Decimal:
         return _amount(text, currency=currency, allow_negative=False)
 
-    key = required("key", parse_key, "CHK")
+    key = required("key", check_key, "CHK")
     name = required("name", _name, "Checkout")
     row = ProductRow(
         key=key,
@@ -347,7 +367,7 @@ def _cashflows(text: str, currency: str | None) -> tuple[Decimal, ...]:
 
 
 def _objectives(text: str) -> tuple[str, ...]:
-    keys = [parse_key(part.strip()) for part in text.split(LIST_SEPARATOR) if part.strip()]
+    keys = [check_key(part.strip()) for part in text.split(LIST_SEPARATOR) if part.strip()]
     return tuple(dict.fromkeys(keys))
 
 

@@ -42,8 +42,17 @@ FIELD_EXAMPLES: dict[str, str] = {
     "status": "testing",
     "progress": "80%",
     "blocker": "legal review",
+    "set": "MOB confidence 40%",
+    "realised": "350k",
+    "on": "2027-06-30",
 }
 """A sensible value for each field Folio knows, used in "needs a value" messages."""
+
+REPEATABLE_FIELDS = frozenset({"set"})
+"""Fields a command may give more than once (`| set MOB confidence 40% | set API return 300k`)."""
+
+FLAG_FIELDS = frozenset({"history", "unblocked"})
+"""Fields that are a word alone, with no value (`/portfolio show CHK | history`)."""
 
 _ENTITY_RE = re.compile(r"<[^<>]*>")
 _MAX_ITEM_NUMBER = 999_999_999
@@ -102,10 +111,10 @@ def split_command(text: str) -> CommandText:
         raw_name, _, raw_value = part.partition(" ")
         name = _unescape(raw_name).lower()
         value = _unescape(raw_value.strip())
-        if not value:
+        if not value and name not in FLAG_FIELDS:
             example = FIELD_EXAMPLES.get(name, "something")
             raise InvalidInput(f"`{name}` needs a value, e.g. `| {name} {example}`.")
-        if name in seen:
+        if name in seen and name not in REPEATABLE_FIELDS:
             raise InvalidInput(
                 f"`{name}` is given twice; write each field once, e.g. "
                 f"`| {name} {FIELD_EXAMPLES.get(name, value)}`."
@@ -117,16 +126,41 @@ def split_command(text: str) -> CommandText:
     )
 
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Invisible marks that reorder the text around them (`Invoice` U+202E `gnp.exe` shows as
+`Invoiceexe.png`): refused in everything Folio stores, like control characters."""
+
+
+def check_characters(text: str, *, what: str, line_breaks: bool = False) -> str:
+    """Refuse control characters (line breaks and tabs only where allowed), direction
+    overrides that disguise text, and lone surrogates (not text at all, only half a pair)."""
+    label = _capitalised(what)
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise InvalidInput(
+                f"{label} has a broken character (U+{ord(char):04X}, half of a pair) that "
+                "isn't text; type it again."
+            )
+        if char in BIDI_CONTROLS:
+            raise InvalidInput(
+                f"{label} can't contain the invisible direction mark U+{ord(char):04X}: it "
+                "makes the text read differently from what it is. Remove it and try again."
+            )
+        if category == "Cc" and not (line_breaks and char in "\n\t\r"):
+            shown = {"\n": "a line break", "\t": "a tab"}.get(char, f"U+{ord(char):04X}")
+            fix = "remove it" if line_breaks else "write it on one line"
+            raise InvalidInput(
+                f"{label} can't contain control characters such as {shown}; "
+                f"{fix} with ordinary characters."
+            )
+    return text
+
+
 def clean_text(text: str, *, what: str, max_len: int) -> str:
     """Check a name or other free text: no control characters, not empty, not too long."""
     label = _capitalised(what)
-    for char in text:
-        if unicodedata.category(char) == "Cc":
-            shown = {"\n": "a line break", "\t": "a tab"}.get(char, f"U+{ord(char):04X}")
-            raise InvalidInput(
-                f"{label} can't contain control characters such as {shown}; "
-                "write it on one line with ordinary characters."
-            )
+    check_characters(text, what=what)
     cleaned = " ".join(text.split())
     if not cleaned:
         raise InvalidInput(f"{label} can't be empty.")
@@ -143,13 +177,13 @@ def _capitalised(what: str) -> str:
 
 
 def parse_key(text: str) -> str:
-    """Check a product KEY: 2-10 upper-case letters and digits, starting with a letter."""
+    """Read a product KEY in any case (`chk` is `CHK`): 2-10 letters and digits, letter first."""
     key = text.strip()
     if not key:
         raise InvalidInput("Write a product key, like `CHK`.")
-    if KEY_RE.match(key):
-        return key
-    odd = [char for char in key if not ("A" <= char.upper() <= "Z" or "0" <= char <= "9")]
+    if key.isascii() and KEY_RE.match(key.upper()):
+        return key.upper()
+    odd = [char for char in key if not (char.isascii() and char.isalnum())]
     if odd:
         shown = " ".join(f"`{char}`" for char in dict.fromkeys(odd))
         raise InvalidInput(
@@ -161,16 +195,22 @@ def parse_key(text: str) -> str:
             f"A key starts with a letter; `{key}` starts with a digit. "
             "Write it like `CHK` or `PAY2`."
         )
-    if not 2 <= len(key) <= 10:
-        raise InvalidInput(
-            f"A key has 2 to 10 characters (letters and digits, starting with a letter), "
-            f"like `CHK`; `{key}` has {len(key)}."
-        )
-    raise InvalidInput(f"Product keys are upper-case: did you mean `{key.upper()}`?")
+    raise InvalidInput(
+        f"A key has 2 to 10 characters (letters and digits, starting with a letter), "
+        f"like `CHK`; `{key}` has {len(key)}."
+    )
+
+
+def check_key(text: str) -> str:
+    """A KEY exactly as Folio stores it (upper-case), for files: a CSV is data, not typing."""
+    key = parse_key(text)
+    if key != text.strip():
+        raise InvalidInput(f"Product keys are upper-case: did you mean `{key}`?")
+    return key
 
 
 def parse_item_ref(text: str) -> tuple[str, int]:
-    """Read a roadmap item reference like `CHK-3` as ("CHK", 3)."""
+    """Read a roadmap item reference like `CHK-3` (or `chk-3`) as ("CHK", 3)."""
     written = text.strip()
     key_text, dash, number_text = written.rpartition("-")
     if not dash:
@@ -179,14 +219,7 @@ def parse_item_ref(text: str) -> tuple[str, int]:
         )
     if not number_text.isascii() or not number_text.isdigit():
         raise InvalidInput(f"`{written}` doesn't end in an item number; write it like `CHK-3`.")
-    try:
-        key = parse_key(key_text)
-    except InvalidInput as error:
-        if KEY_RE.match(key_text.upper()):
-            raise InvalidInput(
-                f"Product keys are upper-case: did you mean `{key_text.upper()}-{number_text}`?"
-            ) from error
-        raise
+    key = parse_key(key_text)
     number = int(number_text)
     if number < 1:
         raise InvalidInput(
@@ -253,9 +286,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 def one_of(text: str, choices: Sequence[str], *, what: str) -> str:
     """A word from a fixed list (case-insensitive, hyphens as spaces), else a specific error."""
-    word = _normal_word(text)
+    word = normal_word(text)
     for choice in choices:
-        if word == _normal_word(choice):
+        if word == normal_word(choice):
             return choice
     hint = did_you_mean(word, choices)
     suggestion = f" Did you mean `{hint}`?" if hint else ""
@@ -263,7 +296,7 @@ def one_of(text: str, choices: Sequence[str], *, what: str) -> str:
     raise InvalidInput(f"`{text}` isn't a {what}.{suggestion} Use one of {listed}.")
 
 
-def _normal_word(value: str) -> str:
+def normal_word(value: str) -> str:
     """A word lower-cased, with `-` and `_` as spaces and runs of space made single."""
     return " ".join(value.lower().replace("-", " ").replace("_", " ").split())
 

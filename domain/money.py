@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
+from domain.currencies import ISO_4217
 from domain.errors import InvalidInput
 
 CURRENCY_SYMBOLS: dict[str, str] = {
@@ -31,15 +32,13 @@ CURRENCY_SYMBOLS: dict[str, str] = {
 }
 """ISO 4217 code -> the symbol Folio writes before amounts in that currency."""
 
-CURRENCY_CODES: frozenset[str] = frozenset(CURRENCY_SYMBOLS) | {
-    "CHF", "CNY", "SEK", "NOK", "DKK", "ISK", "PLN", "CZK", "HUF", "RON", "BGN", "RSD",
-    "ZAR", "AED", "SAR", "QAR", "KWD", "EGP", "KES", "MAD", "RUB", "IDR", "MYR", "TWD",
-    "PKR", "BDT", "LKR", "ARS", "CLP", "COP", "PEN", "UYU",
-}  # fmt: skip
+CURRENCY_CODES: frozenset[str] = frozenset(CURRENCY_SYMBOLS) | ISO_4217
 """Currency codes Folio recognises when written with an amount."""
 
 MAX_AMOUNT = Decimal(10) ** 15
 CENT = Decimal("0.01")
+PERCENT_STEP = Decimal("0.01")
+"""Percentages are stored to 0.01 % (four places of the fraction), so what is shown is kept."""
 AMOUNT_EXAMPLES = "Write it like `120k`, `1.5m`, `2bn` or `$120,000`."
 
 _SYMBOL_TO_CODE = {symbol: code for code, symbol in CURRENCY_SYMBOLS.items()}
@@ -214,6 +213,12 @@ def parse_percent(
         raise InvalidInput(
             f"{label} must be between {plain_decimal(low)} % and {plain_decimal(high)} %; "
             f"you wrote `{written}`. Write it like `{example}%`."
+        )
+    if number != number.quantize(PERCENT_STEP, rounding=ROUND_HALF_EVEN):
+        kept = plain_decimal(number.quantize(PERCENT_STEP, rounding=ROUND_HALF_EVEN))
+        raise InvalidInput(
+            f"{label} is kept to two decimals (0.01 %), so `{written}` can't be stored as "
+            f"written. Write it like `{kept}%`."
         )
     return number.scaleb(-2)
 

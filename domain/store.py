@@ -67,7 +67,11 @@ RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "23505"})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Build an engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers."""
+    """Build an engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers.
+
+    Statement parameters are left out of errors (and so of logs): they hold what people wrote.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs

@@ -164,3 +164,57 @@ PIPELINE_STAGES: Final = ("ideation", "research")
 # -- the statuses whose progress (0–100 %) is shown next to an item ---------------------------
 
 PROGRESS_STATUSES: Final = ("planned", "in progress", "testing")
+
+# -- roles, as people type them and as answers spell them --------------------------------------
+
+# The one way answers name the role (the stored value is PORTFOLIO_MANAGER).
+ROLE_LABELS: Final = {PORTFOLIO_MANAGER: "portfolio manager", "none": "no role"}
+# What people type after `/portfolio grant @someone` (hyphens and spaces alike).
+ROLE_SYNONYMS: Final[dict[str, str]] = {
+    "portfolio manager": PORTFOLIO_MANAGER,
+    "portfolio managers": PORTFOLIO_MANAGER,
+    "manager": PORTFOLIO_MANAGER,
+    "none": "none",
+    "no role": "none",
+    "product manager": PRODUCT_MANAGER,
+    "owner": PRODUCT_MANAGER,
+    "product owner": PRODUCT_MANAGER,
+}
+# Words that name a Slack-side role Folio does not grant (Slack's admin settings decide them).
+SLACK_ROLE_WORDS: Final = ("admin", "admins", "workspace admin", "administrator")
+
+# -- the inputs of every measure that ranks or funds a product (portfolio decisions) -----------
+
+# A product owner who sets one of these makes a proposal; a portfolio manager decides.
+FUNDING_INPUTS: Final = (
+    "investment",
+    "expected return",
+    "confidence",
+    "cash flows",
+    "objectives",
+    "category",
+)
+# The `/portfolio set` field that writes each input.
+FUNDING_INPUT_FIELDS: Final = {
+    "investment": "investment",
+    "expected return": "return",
+    "confidence": "confidence",
+    "cash flows": "cashflows",
+    "objectives": "objective",
+    "category": "category",
+}
+# The score weights are a funding input of the whole portfolio: set by managers, never proposed.
+WEIGHTS_INPUT: Final = "score weights"
+
+# -- words that clear an optional field (`| blocker none`, `CHK-3: blocker: -`) --------------
+
+CLEAR_WORDS: Final = ("none", "-", "–", "—", "no", "nothing", "n/a", "clear", "cleared")
+
+# -- a roadmap item's fields as answers name them (never `time_criticality`) ------------------
+
+ITEM_FIELD_LABELS: Final = {
+    "value": "business value",
+    "time_criticality": "time criticality",
+    "risk_reduction": "risk reduction",
+    "job_size": "job size",
+}

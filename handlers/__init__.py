@@ -13,20 +13,29 @@ from slack_bolt import App
 
 from domain.services import Services
 from handlers import (
+    actions,
     chat,
     commands,
     errors,
+    home,
+    installs,
+    mentions,
     objectives,
     planning,
     portfolios,
     products,
+    proposals,
     ranking,
     roadmap,
+    shortcuts,
     transfer,
+    uncertainty,
 )
 from handlers.commands import CommandSet
 from handlers.digests import commands as digests
 from handlers.directory import Directory
+from handlers.help import chat_guide
+from handlers.modals import listeners as modals
 
 PORTFOLIO_INTRO = "Portfolios, products, rankings and roles. Fields after `|` are `field value`."
 ROADMAP_INTRO = (
@@ -41,8 +50,14 @@ PORTFOLIO_HELP = (
     "list",
     "rank",
     "remove",
+    "restore",
     "grant",
     "use",
+    "rename",
+    "delete",
+    "proposals",
+    "accept",
+    "reject",
     "digest",
     "objective",
     "weights",
@@ -55,12 +70,14 @@ ROADMAP_HELP = ("show", "add", "update", "remind", "rank")
 SUBCOMMANDS: tuple[Callable[[CommandSet, CommandSet], None], ...] = (
     portfolios.add_subcommands,
     products.add_subcommands,
+    proposals.add_subcommands,
     ranking.add_subcommands,
     roadmap.add_subcommands,
     digests.add_subcommands,
     objectives.add_subcommands,
     planning.add_subcommands,
     transfer.add_subcommands,
+    uncertainty.add_subcommands,
 )
 
 
@@ -70,11 +87,21 @@ def command_sets() -> tuple[CommandSet, CommandSet]:
     roadmap_set = CommandSet("/roadmap", ROADMAP_INTRO, order=ROADMAP_HELP)
     for add_subcommands in SUBCOMMANDS:
         add_subcommands(portfolio_set, roadmap_set)
+    portfolio_set.reserve(roadmap_set.verbs)  # `/roadmap KEY` reads a key where a verb may be
+    roadmap_set.reserve(portfolio_set.verbs)
+    roadmap_set.guide = (chat_guide(),)
     return portfolio_set, roadmap_set
 
 
 def register(app: App, services: Services, directory: Directory) -> None:
     """Listen to the slash commands and chat messages, and answer any failure with an apology."""
-    commands.register(app, command_sets(), services, directory)
+    sets = command_sets()
+    modals.register(app, services, directory, sets)  # before commands: bare `add` opens a form
+    commands.register(app, sets, services, directory)
     chat.register(app, services, directory)
+    home.register(app, services, directory)
+    shortcuts.register(app, services, directory)
+    actions.register(app, sets, services, directory)  # buttons on what Folio posts (msg_…)
+    mentions.register(app, sets, services, directory)  # @Folio help, @Folio CHK
+    installs.register(app, services)  # app_uninstalled, tokens_revoked, app_rate_limited
     errors.register(app)

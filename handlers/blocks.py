@@ -129,3 +129,69 @@ def pack_lines(lines: Sequence[str], *, room: int, more: str) -> list[dict[str, 
 def error(message: str) -> Message:
     """A short ephemeral error."""
     return Message(text=plain(message, FALLBACK_LIMIT), blocks=[section(message)])
+
+
+BUTTON_TEXT_LIMIT = 75
+VALUE_LIMIT = 2000
+OPTION_VALUE_LIMIT = 150
+ACTIONS_LIMIT = 25  # elements in one actions block
+OPTIONS_LIMIT = 100  # options in one select menu
+
+
+def button(
+    text: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A button (text cut to 75 characters; its value is at most 2,000)."""
+    if len(value) > VALUE_LIMIT:
+        raise ValueError(f"a button's value is at most {VALUE_LIMIT} characters")
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": plain(text, BUTTON_TEXT_LIMIT), "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style is not None:
+        element["style"] = style
+    if confirm is not None:
+        element["confirm"] = confirm
+    return element
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    """One option of a select menu (text cut to 75 characters, value at most 150)."""
+    if len(value) > OPTION_VALUE_LIMIT:
+        raise ValueError(f"an option's value is at most {OPTION_VALUE_LIMIT} characters")
+    return {"text": {"type": "plain_text", "text": plain(text, BUTTON_TEXT_LIMIT)}, "value": value}
+
+
+def select(placeholder: str, action_id: str, options: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A static select menu of at most 100 options."""
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": {"type": "plain_text", "text": plain(placeholder, 150)},
+        "options": list(options[:OPTIONS_LIMIT]),
+    }
+
+
+def confirmation(title: str, text: str, yes: str, no: str = "Cancel") -> dict[str, Any]:
+    """The "are you sure?" dialog a button asks before it acts."""
+    return {
+        "title": {"type": "plain_text", "text": plain(title, 100)},
+        "text": {"type": "mrkdwn", "text": plain(text, 300)},
+        "confirm": {"type": "plain_text", "text": plain(yes, 30)},
+        "deny": {"type": "plain_text", "text": plain(no, 30)},
+    }
+
+
+def actions(elements: Sequence[dict[str, Any]], *, block_id: str | None = None) -> dict[str, Any]:
+    """An actions block of at most 25 buttons and menus."""
+    block: dict[str, Any] = {"type": "actions", "elements": list(elements[:ACTIONS_LIMIT])}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block

@@ -18,7 +18,10 @@ from domain.chat_grammar import match_prefix
 from domain.services import Services
 from domain.views import ChatOutcome
 from handlers import inbox
+from handlers.chat_replies import reopened_notice, take_back_check
+from handlers.delivery.errors import api_error_code, api_error_status, slack_unavailable
 from handlers.directory import Directory
+from handlers.home import republish_after_chat
 from handlers.replies import problem_text
 
 log = logging.getLogger("folio.chat")
@@ -153,6 +156,7 @@ class ChatUpdates:
             decision["user"],
             outcome,
         )
+        republish_after_chat(client, self.services, self.directory, decision)
 
 
 def acknowledge(
@@ -176,7 +180,9 @@ def acknowledge(
             client.reactions_add(channel=channel, timestamp=ts, name="white_check_mark")
         except SlackApiError as exc:
             if exc.response.get("error") != "already_reacted":
-                raise
+                if slack_unavailable(api_error_status(exc), api_error_code(exc)):
+                    raise  # Slack failing: the inbox reacts again later
+                say_recorded_without_reaction(client, team_id, channel, thread_ts, user, exc)
         update_id = outcome.details.get("update_id")
         if update_id:
             try:
@@ -185,9 +191,43 @@ def acknowledge(
                 link = None
             if link:
                 services.updates.attach_permalink(team_id, int(update_id), link)
+        notice = reopened_notice(outcome.details)
+        if notice:
+            client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=notice)
+    elif outcome.status == "recorded":  # retracted by an edit: the ✅ goes too
+        take_back_check(client, channel, ts)
     elif outcome.status == "problem" and outcome.problem:
         text = problem_text(outcome.problem, outcome.who)
         client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
+
+
+def say_recorded_without_reaction(
+    client: WebClient,
+    team_id: str,
+    channel: str,
+    thread_ts: str | None,
+    user: str,
+    error: SlackApiError,
+) -> None:
+    """Slack refused the ✅ for good: log it, and tell the author their update is recorded."""
+    code = api_error_code(error)
+    log.warning(
+        "reaction refused team=%s channel=%s user=%s error=%s", team_id, channel, user, code
+    )
+    text = (
+        f":white_check_mark: Recorded your update. (Slack wouldn't let me react to your "
+        f"message with ✅: `{code}`.)"
+    )
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
+    except SlackApiError as again:
+        log.warning(
+            "could not tell the author either team=%s channel=%s user=%s error=%s",
+            team_id,
+            channel,
+            user,
+            api_error_code(again),
+        )
 
 
 def register(app: App, services: Services, directory: Directory) -> None:

@@ -1,13 +1,16 @@
 """Slash commands: the router from `/portfolio …` and `/roadmap …` to their subcommands.
 
 The features add their subcommands to a CommandSet (handlers.register builds the sets and
-calls each feature's add_subcommands); a subcommand's docstring is its help text.
+calls each feature's add_subcommands); a subcommand's docstring is its help text, and the
+examples and accepted words given to `add` complete it. `help`, `help VERB` and `VERB help`
+are answered here, before any subcommand runs, so asking for help never changes data.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -19,11 +22,13 @@ from domain.errors import FolioError, InvalidInput
 from domain.grammar import CommandText, did_you_mean, split_command
 from domain.services import Services
 from domain.views import Actor
+from handlers import help as helptext
 from handlers.blocks import Message
 from handlers.directory import Directory
-from handlers.replies import help_message, problem
+from handlers.replies import problem
 
 log = logging.getLogger("folio.commands")
+HELP = "help"
 
 
 @dataclass(frozen=True)
@@ -48,19 +53,29 @@ class Reply:
 
 
 Handler = Callable[[Request], Reply]
+Words = Sequence[tuple[str, Sequence[str]]]
 
 
 @dataclass(frozen=True)
 class Subcommand:
-    """A verb's usage example and the function that runs it."""
+    """A verb's usage, the function that runs it, and the rest of its help."""
 
     usage: str
     run: Handler
+    examples: tuple[str, ...] = ()
+    words: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (what, the words it accepts)
 
     @property
     def summary(self) -> str:
         """The help line: the first line of the function's docstring."""
         return (self.run.__doc__ or "").strip().splitlines()[0]
+
+    @property
+    def details(self) -> str:
+        """The rest of the docstring, its paragraphs each on one line (Slack wraps them)."""
+        lines = (self.run.__doc__ or "").strip().splitlines()[1:]
+        paragraphs = inspect.cleandoc("\n".join(lines)).split("\n\n") if lines else []
+        return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
 class CommandSet:
@@ -72,16 +87,48 @@ class CommandSet:
         self.order = tuple(order)  # verbs help lists first, in this order; the rest follow
         self.default: str | None = None  # the verb that takes an unknown first word
         self.subcommands: dict[str, Subcommand] = {}
+        self.guide: tuple[str, ...] = ()  # mrkdwn sections the general help ends with
+        self._reserved: set[str] = {HELP}
 
-    def add(self, verb: str, usage: str, run: Handler, *, default: bool = False) -> None:
-        """Add a subcommand; its docstring's first line is its help (default: the catch-all)."""
+    def add(
+        self,
+        verb: str,
+        usage: str,
+        run: Handler,
+        *,
+        default: bool = False,
+        examples: Sequence[str] = (),
+        words: Words = (),
+    ) -> None:
+        """Add a subcommand: its docstring is its help, with examples and the words it accepts.
+
+        `default` makes it the catch-all for an unknown first word (`/roadmap CHK`).
+        """
         if verb in self.subcommands:
             raise ValueError(f"{self.name} {verb} is added twice")
         if not (run.__doc__ or "").strip():
             raise ValueError(f"{self.name} {verb} needs a docstring: it is the help text")
-        self.subcommands[verb] = Subcommand(usage, run)
+        accepted = tuple((what, tuple(choices)) for what, choices in words)
+        self.subcommands[verb] = Subcommand(usage, run, tuple(examples), accepted)
         if default:
             self.default = verb
+
+    def reserve(self, words: Iterable[str]) -> None:
+        """Also refuse these words as names and keys (the other command's verbs)."""
+        self._reserved.update(word.lower() for word in words)
+
+    @property
+    def reserved(self) -> frozenset[str]:
+        """Words never taken as a name or key: `help` and the verbs."""
+        return frozenset(self._reserved | set(self.subcommands))
+
+    def refuse_reserved(self, word: str | None, what: str) -> None:
+        """Refuse a command word as a name or key: it would read as the command."""
+        if word is not None and word.strip().lower() in self.reserved:
+            raise InvalidInput(
+                f"`{word.strip()}` is one of Folio's command words, so it can't be {what} "
+                "(it would read as the command). Pick another."
+            )
 
     @property
     def verbs(self) -> tuple[str, ...]:
@@ -94,11 +141,42 @@ class CommandSet:
         entries = [
             (self.subcommands[verb].usage, self.subcommands[verb].summary) for verb in self.verbs
         ]
-        return help_message(self.name, entries, self.intro)
+        return helptext.command_help(self.name, entries, self.intro, self.guide)
+
+    def verb_help(self, verb: str) -> Message:
+        """One subcommand's help: usage, what it does, examples, the words it accepts."""
+        sub = self.subcommands[verb]
+        return helptext.verb_help(
+            self.name,
+            verb,
+            usage=sub.usage,
+            summary=sub.summary,
+            details=sub.details,
+            examples=sub.examples,
+            words=sub.words,
+        )
+
+    def help_for(self, cmd: CommandText) -> Message | None:
+        """The help a command asks for (`help`, `help VERB`, `VERB help`), else None."""
+        asked = cmd.head.split()[0].lower() if cmd.head.split() else ""
+        if cmd.verb == "" or (cmd.verb == HELP and asked in ("", HELP)):
+            return self.help()
+        if cmd.verb == HELP:
+            if asked in self.subcommands:
+                return self.verb_help(asked)
+            hint = did_you_mean(asked, list(self.subcommands))
+            suggestion = f" Did you mean `{self.name} help {hint}`?" if hint else ""
+            raise InvalidInput(
+                f"`{self.name} {asked}` isn't a command I know.{suggestion} "
+                f"`{self.name} help` lists them."
+            )
+        if cmd.verb in self.subcommands and cmd.head.strip().lower() == HELP:
+            return self.verb_help(cmd.verb)
+        return None
 
     def handler_for(self, cmd: CommandText, text: str) -> tuple[Handler | None, CommandText]:
         """The subcommand for a verb (help when empty); the default takes an unknown verb."""
-        if cmd.verb in ("", "help"):
+        if cmd.verb in ("", HELP):
             return None, cmd
         if cmd.verb in self.subcommands:
             return self.subcommands[cmd.verb].run, cmd
@@ -128,6 +206,9 @@ def run_command(
     """Parse and run one slash command; a person's mistake becomes an ephemeral answer."""
     try:
         cmd = split_command(text)
+        asked = commands.help_for(cmd)
+        if asked is not None:
+            return Reply(asked)
         handler, cmd = commands.handler_for(cmd, text)
         if handler is None:
             return Reply(commands.help())

@@ -24,9 +24,13 @@ def _with_currency(number: str, negative: bool, currency: str) -> str:
     return f"{sign}{number} {code}" if code else f"{sign}{number}"
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """Show an amount in full: "$120,000", "€1,200,000.50", "-$100,000", "120,000 CHF"."""
-    rounded = amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+def format_money(amount: Decimal, currency: str, *, whole: bool = False) -> str:
+    """Show an amount in full: "$120,000", "€1,200,000.50", "-$100,000", "120,000 CHF".
+
+    whole=True rounds to whole units, for computed amounts such as an NPV ("$214,349").
+    """
+    step = Decimal(1) if whole else CENT
+    rounded = amount.quantize(step, rounding=ROUND_HALF_EVEN)
     magnitude = abs(rounded)
     if magnitude == magnitude.to_integral_value():
         number = f"{magnitude:,.0f}"

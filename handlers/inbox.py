@@ -32,7 +32,8 @@ from slack_sdk.errors import SlackApiError
 
 from domain.services import Services
 from domain.services.inbox import ReceivedEvent, database_unavailable
-from handlers.directory import UNAVAILABLE_ERRORS, PeopleUnavailable
+from handlers.delivery.errors import api_error_code, api_error_status, slack_unavailable
+from handlers.directory import PeopleUnavailable
 
 log = logging.getLogger("folio.inbox")
 
@@ -80,8 +81,13 @@ def keep_in_inbox(
     stored = {k: v for k, v in body.items() if k != "token"}
     try:
         new = services.inbox.receive(team_id, event_id, event_type, stored)
-    except Exception:
-        log.exception("inbox write failed team=%s event=%s: answering 500", team_id, event_id)
+    except Exception as error:  # logged without the body: it holds what people wrote
+        log.error(
+            "inbox write failed team=%s event=%s error=%s: answering 500",
+            team_id,
+            event_id,
+            describe(error),
+        )
         return BoltResponse(status=500, body="")
     if not new:
         log.info("event already in the inbox team=%s event=%s (a retry)", team_id, event_id)
@@ -107,15 +113,14 @@ def transient(error: BaseException) -> bool:
     if isinstance(error, PeopleUnavailable | OSError | http.client.HTTPException):
         return True  # OSError covers URLError, refused and reset connections, timeouts
     if isinstance(error, SlackApiError):
-        status = error.response.status_code
-        return status == 429 or status >= 500 or error.response.get("error") in UNAVAILABLE_ERRORS
+        return slack_unavailable(api_error_status(error), api_error_code(error))
     return database_unavailable(error)
 
 
 def describe(error: BaseException) -> str:
     """A failure as one short line for the inbox row and the log (never a token or body)."""
     if isinstance(error, SlackApiError):
-        return f"Slack {error.response.status_code} {error.response.get('error')}"
+        return f"Slack {api_error_status(error)} {api_error_code(error)}"
     cause = getattr(error, "orig", None)
     name = type(cause).__name__ if cause is not None else type(error).__name__
     detail = " ".join(str(cause if cause is not None else error).split())[:120]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from domain.commands.objectives import (
+    OBJECTIVE_LIST_USAGE,
+    OBJECTIVE_REMOVE_USAGE,
+    OBJECTIVE_SET_USAGE,
     OBJECTIVE_USAGE,
     AddObjective,
     ListObjectives,
+    RemoveObjective,
     parse_objective,
 )
 from domain.money import plain_decimal as plain
-from domain.services.objectives import ObjectiveChange, ObjectiveView
+from domain.services.objectives import ObjectiveChange, ObjectiveRemoval, ObjectiveView
 from handlers.blocks import Message, build
 from handlers.commands import CommandSet, Reply, Request
 from handlers.render import escape, render
@@ -18,15 +22,34 @@ from handlers.replies import text_message
 
 def add_subcommands(portfolio: CommandSet, roadmap: CommandSet) -> None:
     """/portfolio objective."""
-    portfolio.add("objective", OBJECTIVE_USAGE, manage_objectives)
+    portfolio.add(
+        "objective",
+        OBJECTIVE_USAGE,
+        manage_objectives,
+        examples=(
+            OBJECTIVE_USAGE,
+            OBJECTIVE_SET_USAGE,
+            OBJECTIVE_REMOVE_USAGE,
+            OBJECTIVE_LIST_USAGE,
+        ),
+        words=(("actions", ("add", "set", "remove", "list")),),
+    )
 
 
 def manage_objectives(req: Request) -> Reply:
-    """Add company objectives (KEY, title, weight), change them, or list them with their links."""
+    """Add company objectives (KEY, title, weight), change or remove them, or list them.
+
+    Removing one unlinks the products and items linked to it; each product's history keeps
+    the link it had.
+    """
     request = parse_objective(req.cmd)
     if isinstance(request, ListObjectives):
         return Reply(objective_list(req.services.objectives.objectives(req.actor)))
+    if isinstance(request, RemoveObjective):
+        removal = req.services.objectives.remove_objective(req.actor, request.key)
+        return Reply(objective_removed(removal), in_channel=True)
     if isinstance(request, AddObjective):
+        req.commands.refuse_reserved(request.key, "an objective's key")
         change = req.services.objectives.add_objective(
             req.actor, request.key, request.title, request.weight
         )
@@ -35,6 +58,11 @@ def manage_objectives(req: Request) -> Reply:
         req.actor, request.key, title=request.title, weight=request.weight
     )
     return Reply(objective_change(change), in_channel=bool(change.changed))
+
+
+def objective_removed(removal: ObjectiveRemoval) -> Message:
+    """The answer to objective remove: what was unlinked, and that the history keeps it."""
+    return text_message(render("objectives/removed.mrkdwn.j2", removal=removal))
 
 
 def objective_change(change: ObjectiveChange) -> Message:

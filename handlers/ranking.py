@@ -8,18 +8,39 @@ from domain.commands import portfolio as parse
 from domain.commands.planning import WEIGHTS_USAGE, parse_weights_command
 from domain.services.ranking import WeightsView
 from domain.views import RankingView
-from domain.vocabulary import MEASURE_LABELS, WEIGHT_LABELS
+from domain.vocabulary import (
+    MEASURE_LABELS,
+    MEASURES,
+    WEIGHT_LABELS,
+    WEIGHT_PARTS,
+    WEIGHT_SYNONYMS,
+)
 from handlers.blocks import Message, build
+from handlers.buttons import list_actions, with_actions
 from handlers.commands import CommandSet, Reply, Request
 from handlers.formats import format_count, format_money, format_percent, format_ratio
+from handlers.help import synonym_words
+from handlers.outlooks import calibration_note
 from handlers.render import escape, render
 from handlers.replies import text_message
 
 
 def add_subcommands(portfolio: CommandSet, roadmap: CommandSet) -> None:
     """/portfolio rank and weights."""
-    portfolio.add("rank", parse.RANK_USAGE, show_ranking)
-    portfolio.add("weights", WEIGHTS_USAGE, set_or_show_weights)
+    portfolio.add(
+        "rank",
+        parse.RANK_USAGE,
+        show_ranking,
+        examples=("/portfolio rank risk top 5", "/portfolio rank score category Growth"),
+        words=(("measures", MEASURES),),
+    )
+    portfolio.add(
+        "weights",
+        WEIGHTS_USAGE,
+        set_or_show_weights,
+        examples=(WEIGHTS_USAGE, "/portfolio weights"),
+        words=(("parts", WEIGHT_PARTS), ("also understood", synonym_words(WEIGHT_SYNONYMS))),
+    )
 
 
 def show_ranking(req: Request) -> Reply:
@@ -29,7 +50,11 @@ def show_ranking(req: Request) -> Reply:
 
 
 def set_or_show_weights(req: Request) -> Reply:
-    """Set the weighted score's weights (they add up to 100 %), or show them."""
+    """Set the weighted score's weights (they add up to 100 %), or show them.
+
+    The weights rank the whole portfolio, so only portfolio managers set them (owners make no
+    proposals for them); every change is kept in the products' history.
+    """
     new_weights = parse_weights_command(req.cmd)
     if new_weights is None:
         return Reply(weights_message(req.services.ranking.weights(req.actor, req.channel_id)))
@@ -44,7 +69,7 @@ def format_measure(measure: str, currency: str, value: Decimal | None) -> str:
     if measure in ("roi", "risk"):
         return format_ratio(value)
     if measure == "npv":
-        return format_money(value, currency)
+        return format_money(value, currency, whole=True)
     return f"{value:.2f}"
 
 
@@ -79,22 +104,48 @@ def ranking_message(view: RankingView) -> Message:
             )
             line += f"\n      _{escape(parts)}_"
         lines.append(line)
-    hidden = min(view.top or view.total, view.total) - len(view.rows)
-    if hidden > 0:
-        lines.append(
-            f"_… and {format_count(hidden)} more products: ask for `top N` or a `category`._"
-        )
+    if view.next_start is not None:
+        lines.append(f"_{escape(next_page_words(view))}_")
     first = view.rows[0]
     fallback = (
         f"{label} ranking of {view.portfolio}: 1. {first.key} ({measure_value(view, first.value)})"
     )
-    return build(
+    message = build(
         fallback=escape(fallback),
         title=title,
-        body=[render("ranking/intro.mrkdwn.j2", view=view, measure_label=label)],
+        body=[
+            render("ranking/intro.mrkdwn.j2", view=view, measure_label=label),
+            calibration_note(view.calibration),
+        ],
         lines=lines,
         more="more products",
-        footer=render("ranking/footer.mrkdwn.j2", view=view),
+        footer=render("ranking/footer.mrkdwn.j2", view=view, example=CASHFLOWS_EXAMPLE),
+    )
+    rows = [(row.key, row.name) for row in view.rows]
+    return with_actions(message, list_actions(rows, block_id="msg_ranking"))
+
+
+CASHFLOWS_EXAMPLE = "/portfolio set CHK | cashflows -100k, 50k, 80k"
+
+
+def rank_command(view: RankingView, start: int) -> str:
+    """The `/portfolio rank …` that lists this ranking from a position."""
+    words = ["/portfolio rank", view.measure]
+    if view.top:
+        words.append(f"top {view.top}")
+    if view.category:
+        words.append(f"category {view.category}")
+    words.append(f"from {start}")
+    return " ".join(words)
+
+
+def next_page_words(view: RankingView) -> str:
+    """Where the rest of the ranking is: `… 210 more: /portfolio rank roi from 101`."""
+    assert view.next_start is not None
+    left = view.listed - view.next_start + 1
+    return (
+        f"… and {format_count(left)} more product{'s' if left != 1 else ''}: "
+        f"`{rank_command(view, view.next_start)}`"
     )
 
 

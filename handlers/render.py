@@ -19,6 +19,7 @@ from handlers.formats import (
     format_money,
     format_money_short,
     format_percent,
+    format_percent_exact,
     format_ratio,
 )
 
@@ -135,6 +136,7 @@ def environment() -> jinja2.Environment:
         money=format_money,
         short=format_money_short,
         pct=lambda v, places=0: format_percent(v, places=places),
+        exact_pct=format_percent_exact,
         ratio=format_ratio,
         count=format_count,
         when=_when,

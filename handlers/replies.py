@@ -1,4 +1,4 @@
-"""What every command may answer: a problem, help, a plain line, Slack refusing a file."""
+"""What every command may answer: a problem, a plain line, Slack refusing a file."""
 
 from __future__ import annotations
 
@@ -27,18 +27,6 @@ def problem(exc: FolioError) -> Message:
 def text_message(text: str) -> Message:
     """A single section of already-rendered mrkdwn."""
     return build(fallback=text, body=[text])
-
-
-def help_message(command: str, entries: Sequence[tuple[str, str]], intro: str) -> Message:
-    """Help: each subcommand with one example."""
-    lines = [f"`{escape(usage)}`\n      {escape(text)}" for usage, text in entries]
-    return build(
-        fallback=escape(f"{command} help"),
-        title=f"{command} help",
-        body=[escape(intro)],
-        lines=lines,
-        more="more commands",
-    )
 
 
 def cant_post(error: SlackApiError, doing: str) -> Message:

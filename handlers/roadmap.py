@@ -5,13 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.commands import roadmap as parse
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.grammar import did_you_mean, parse_item_ref, parse_key
 from domain.services.roadmap import RoadmapRanking
-from domain.views import FieldValue, ItemChange, RoadmapView
+from domain.views import FieldValue, ItemChange, ItemDetail, RoadmapView
+from domain.vocabulary import CLOSED_STATUSES, ITEM_FIELD_LABELS, STATUS_SYNONYMS, STATUSES
 from handlers.blocks import Message, build
-from handlers.commands import CommandSet, Reply, Request
+from handlers.commands import HELP, CommandSet, Reply, Request
 from handlers.formats import format_count, format_percent
+from handlers.help import synonym_words
+from handlers.outlooks import with_outlooks
 from handlers.render import escape, render
 from handlers.replies import text_message
 
@@ -24,27 +27,77 @@ INPUT_EXAMPLES = {
 
 def add_subcommands(portfolio: CommandSet, roadmap: CommandSet) -> None:
     """/roadmap show (also `/roadmap CHK`), add, update and rank."""
-    roadmap.add("show", SHOW_USAGE, show_roadmap, default=True)
-    roadmap.add("add", parse.ROADMAP_ADD_USAGE, add_item)
-    roadmap.add("update", parse.ROADMAP_UPDATE_USAGE, update_item)
-    roadmap.add("rank", parse.ITEM_RANK_USAGE, rank_items)
+    roadmap.add("show", SHOW_USAGE, show_roadmap, default=True, examples=("/roadmap CHK",))
+    roadmap.add(
+        "add",
+        parse.ROADMAP_ADD_USAGE,
+        add_item,
+        examples=(
+            "/roadmap add CHK Checkout v2 | target 2027-Q1 | why faster payments",
+            "/roadmap add CHK Saved carts | target 2027-06-30 | objective GROW",
+        ),
+    )
+    roadmap.add(
+        "update",
+        parse.ROADMAP_UPDATE_USAGE,
+        update_item,
+        examples=(
+            "/roadmap update CHK-3 testing 80% | note waiting on vendor",
+            "/roadmap update CHK-3 | blocker legal review",
+            "/roadmap update CHK-3 | reach 2000 | impact 2 | confidence 80% | effort 3",
+        ),
+        words=(
+            ("statuses", STATUSES),
+            ("also understood", synonym_words(STATUS_SYNONYMS)),
+            ("fields", parse.ITEM_FIELDS),
+        ),
+    )
+    roadmap.add(
+        "rank",
+        parse.ITEM_RANK_USAGE,
+        rank_items,
+        examples=("/roadmap rank CHK rice", "/roadmap rank CHK wsjf"),
+        words=(("methods", parse.METHODS),),
+    )
 
 
 def show_roadmap(req: Request) -> Reply:
-    """A product's roadmap: items with status, progress, target and blockers."""
+    """A product's roadmap (`/roadmap CHK`), or one item in full (`/roadmap CHK-3`).
+
+    An item's view has its why, target, blocker, RICE and WSJF inputs and scores, and the
+    updates about it, newest first.
+    """
     words = req.cmd.head.split()
     if len(words) != 1 or req.cmd.fields:
         hint = did_you_mean(words[0].lower(), list(req.commands.verbs)) if words else None
         suggestion = f" Did you mean `/roadmap {hint}`?" if hint else ""
-        raise InvalidInput(f"Name one product, e.g. `/roadmap CHK`.{suggestion}")
+        raise InvalidInput(f"Name one product or item, e.g. `/roadmap CHK`.{suggestion}")
     word = words[0]
-    key = parse_item_ref(word)[0] if "-" in word else parse_key(word)  # /roadmap CHK-3 too
-    return Reply(roadmap_message(req.services.roadmap.roadmap(req.actor, key)))
+    if "-" in word:
+        key, number = parse_item_ref(word)
+        detail = item_detail(req.services.roadmap.item(req.actor, key, number))
+        return Reply(
+            with_outlooks(detail, req.services.forecasts.item_outlook(req.actor, key, number))
+        )
+    try:
+        view = req.services.roadmap.roadmap(req.actor, parse_key(word))
+    except NotFound as missing:
+        hint = did_you_mean(word.lower(), list(req.commands.verbs)) if word.islower() else None
+        if hint is None:
+            raise
+        raise NotFound(f"{missing.message} Or did you mean `/roadmap {hint}`?") from missing
+    return Reply(
+        with_outlooks(
+            roadmap_message(view), req.services.forecasts.product_outlooks(req.actor, view.key)
+        )
+    )
 
 
 def add_item(req: Request) -> Reply:
     """Add an item to a product's roadmap."""
     key, fields = parse.parse_roadmap_add(req.cmd)
+    if (fields.title or "").lower() == HELP:
+        req.commands.refuse_reserved(fields.title, "an item's title")
     return Reply(item_change(req.services.roadmap.add(req.actor, key, fields)), in_channel=True)
 
 
@@ -62,9 +115,49 @@ def rank_items(req: Request) -> Reply:
     return Reply(item_ranking(ranking))
 
 
+def item_detail(detail: ItemDetail) -> Message:
+    """One roadmap item in full: what, why, state, scoring inputs and its updates."""
+    item = detail.item
+    title = f"{item.ref} · {item.title}"
+    scores = [
+        (
+            method.upper(),
+            f"{score.value:,.2f}" if score.value is not None else None,
+            ", ".join(score.missing),
+            ", ".join(
+                f"{name} {format_percent(value) if pct else format_count(value)}"
+                for name, value, pct in inputs
+            ),
+        )
+        for method, score, inputs in (
+            ("rice", detail.rice, detail.rice_inputs),
+            ("wsjf", detail.wsjf, detail.wsjf_inputs),
+        )
+    ]
+    body = render("roadmap/item_detail.mrkdwn.j2", detail=detail, scores=scores)
+    lines = [render("roadmap/item_update.mrkdwn.j2", u=u) for u in detail.updates]
+    more = detail.update_count - len(detail.updates)
+    footer = (
+        f"`/roadmap {escape(detail.product_key)}` for the whole roadmap · update it with "
+        f"`{escape(item.ref)}: testing 80%` in chat"
+        + (f" · {more:,} older update{'s' if more != 1 else ''} not shown" if more > 0 else "")
+    )
+    return build(
+        fallback=escape(f"{item.ref} {item.title}: {item.status}"),
+        title=title,
+        body=[body],
+        lines=lines,
+        more="more updates",
+        footer=footer,
+    )
+
+
 def roadmap_message(view: RoadmapView) -> Message:
     """A product's roadmap, one line per item."""
     title = f"Roadmap · {view.key} {view.name}"
+    # The example names an open item: `testing 60%` on a done one would reopen it.
+    open_item = next((i for i in view.items if i.status not in CLOSED_STATUSES), None)
+    ref = escape(open_item.ref if open_item else f"{view.key}-1")
     lines = [render("roadmap/item_due.mrkdwn.j2", item=i, today=view.today) for i in view.items]
     return build(
         fallback=escape(title),
@@ -72,8 +165,8 @@ def roadmap_message(view: RoadmapView) -> Message:
         body=[render("roadmap/roadmap.mrkdwn.j2", view=view)],
         lines=lines,
         more="more items",
-        footer=f"Update in chat: `{escape(view.key)}-1: testing 60%` · or "
-        f"`/roadmap update {escape(view.key)}-1 testing 60%`",
+        footer=f"Update in chat: `{ref}: testing 60%` · or `/roadmap update {ref} testing 60%`"
+        f" · `/roadmap {ref}` for one item in full",
     )
 
 
@@ -91,12 +184,30 @@ def item_value_words(field: str, value: FieldValue) -> str:
 
 
 def item_change(change: ItemChange) -> Message:
-    """What /roadmap add or update did."""
+    """What /roadmap add or update did (and that it reopened a done or dropped item)."""
     lines = tuple(
-        (c.field, item_value_words(c.field, c.before), item_value_words(c.field, c.after))
+        (
+            ITEM_FIELD_LABELS.get(c.field, c.field),
+            item_value_words(c.field, c.before),
+            "cleared"
+            if c.field == "blocker" and c.after is None
+            else item_value_words(c.field, c.after),
+        )
         for c in change.changed
     )
-    return text_message(render("roadmap/item_change.mrkdwn.j2", change=change, lines=lines))
+    reopened = next(
+        (
+            c.before
+            for c in change.changed
+            if c.field == "status"
+            and c.before in CLOSED_STATUSES
+            and c.after not in CLOSED_STATUSES
+        ),
+        None,
+    )
+    return text_message(
+        render("roadmap/item_change.mrkdwn.j2", change=change, lines=lines, reopened=reopened)
+    )
 
 
 def item_ranking(ranking: RoadmapRanking) -> Message:

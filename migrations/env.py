@@ -27,8 +27,11 @@ def database_url() -> str:
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Leave slack_sdk's OAuth tables (created by the SDK itself) out of our migrations."""
-    return not (type_ == "table" and name is not None and name.startswith("slack_"))
+    """Leave tables others create for themselves out of our migrations.
+
+    slack_sdk's OAuth tables (`slack_…`) and the console's own (`console_…`, its clock).
+    """
+    return not (type_ == "table" and name is not None and name.startswith(("slack_", "console_")))
 
 
 def run_migrations_offline() -> None:

@@ -10,8 +10,10 @@ would show to no one (its thread_ts names a message without a thread) goes to ``
 It serves only the Web API methods Folio calls, plus the ones its Slack-native surfaces will:
 auth.test, users.info, conversations.open, chat.postMessage, chat.postEphemeral, chat.update,
 chat.delete, chat.getPermalink, reactions.add, reactions.remove, files.getUploadURLExternal,
-files.completeUploadExternal, views.open, views.push, views.update, views.publish. Any other
-method answers ``unknown_method`` (and is recorded).
+files.completeUploadExternal, views.open, views.push, views.update, views.publish,
+oauth.v2.access (an install, and token rotation's refresh) and apps.connections.open (the
+`socket_url` a Socket Mode stand-in listens on). ``slow_down`` makes a method hang (answer
+late). Any other method answers ``unknown_method`` (and is recorded).
 
 ``on_post`` runs while the fake's lock is held: it may read the fake (``posts``, ``user_names()``)
 but must not call the fake over HTTP.

@@ -6,16 +6,25 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from console.loopback.dispatch import handle
+from console.loopback.dispatch import handle, method_of
 from console.loopback.records import Call, FakeChannel, FakeUser, Post
 from console.loopback.respond import new_target
 from console.loopback.server import Reply, Server
 from console.loopback.state import Failure, SlackState
+
+
+@dataclass
+class Delay:
+    """A delay queued by ``slow_down``: how long, and for how many more calls (None: all)."""
+
+    seconds: float
+    times: int | None
 
 
 class FakeSlack(SlackState):
@@ -56,6 +65,8 @@ class FakeSlack(SlackState):
         )
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        self._delays: dict[str, Delay] = {}
+        self._stopping = threading.Event()
         self.add_user(FakeUser(bot_user_id, bot_name, "Folio", is_bot=True))
         for user in users:
             self.add_user(user)
@@ -68,6 +79,7 @@ class FakeSlack(SlackState):
         """Listen on 127.0.0.1 on a free port, serving from a daemon thread."""
         if self._server is not None:
             return self
+        self._stopping.clear()
         self._server = Server(self._serve)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -83,6 +95,7 @@ class FakeSlack(SlackState):
         """Stop serving and release the port (idempotent)."""
         server, thread = self._server, self._thread
         self._server, self._thread, self.port = None, None, None
+        self._stopping.set()  # a delayed answer stops waiting
         if server is None:
             return
         server.shutdown()
@@ -252,13 +265,38 @@ class FakeSlack(SlackState):
         retry_after: int = 1,
         times: int = 1,
         error: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
-        """Make the next ``times`` calls to ``method`` fail: 429 ratelimited, 5xx, or 200+error."""
+        """Make the next ``times`` calls to ``method`` fail: 429 ratelimited, 5xx, or 200+error.
+
+        ``extra`` adds fields to the answer; a ``missing_scope`` says which scope is
+        ``needed`` (the one the method needs) unless ``extra`` says otherwise, as Slack does.
+        """
         if status == 200 and not error:
             raise ValueError("A failure with HTTP 200 needs an error, e.g. error='not_in_channel'.")
         with self.lock:
             queue = self.failures.setdefault(method, deque())
-            queue.append(Failure(status, retry_after, times, error))
+            queue.append(Failure(status, retry_after, times, error, extra))
+
+    def slow_down(self, method: str, seconds: float, *, times: int | None = None) -> None:
+        """Answer ``method`` only after ``seconds`` (a Slack that hangs): the next ``times``
+        calls, or every call until ``slow_down(method, 0)``. The wait holds no lock."""
+        with self.lock:
+            if seconds <= 0:
+                self._delays.pop(method, None)
+            else:
+                self._delays[method] = Delay(seconds, times)
+
+    def _delay_for(self, method: str) -> float:
+        with self.lock:
+            delay = self._delays.get(method)
+            if delay is None:
+                return 0.0
+            if delay.times is not None:
+                delay.times -= 1
+                if delay.times <= 0:
+                    del self._delays[method]
+            return delay.seconds
 
     def user_names(self) -> dict[str, str]:
         """User id -> handle, for rendering mentions."""
@@ -278,4 +316,5 @@ class FakeSlack(SlackState):
             return names
 
     def _serve(self, raw_path: str, headers: Message, body: bytes) -> Reply:
-        return handle(self, raw_path, headers, body)
+        delay = self._delay_for(method_of(raw_path))
+        return handle(self, raw_path, headers, body, lambda: delay and self._stopping.wait(delay))

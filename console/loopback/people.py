@@ -1,4 +1,5 @@
-"""auth.test, users.info and conversations.open: who the bot is, who a member is, a DM."""
+"""auth.test, users.info, conversations.open and oauth.v2.access: the bot, a member, a DM,
+and an install (whose answer carries a fresh bot token, as Slack's does)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,43 @@ def conversations_open(slack: SlackState, params: dict[str, Any]) -> dict[str, A
     return {"no_op": already, "already_open": already, "channel": {"id": channel.id}}
 
 
+def oauth_v2_access(slack: SlackState, params: dict[str, Any]) -> dict[str, Any]:
+    """oauth.v2.access: an install; the answer holds the new bot token (a secret to keep).
+
+    With `grant_type=refresh_token` (token rotation): a fresh expiring bot token and the
+    next refresh token, as Slack answers.
+    """
+    if optional(params, "grant_type") == "refresh_token":
+        required(params, "refresh_token")
+        serial = slack.next_id("")
+        slack.rotated_tokens.append(f"xoxe.xoxb-{slack.team_id}-{serial}-rotated")
+        return {
+            "app_id": slack.app_id,
+            "scope": "commands,chat:write,users:read",
+            "token_type": "bot",
+            "access_token": slack.rotated_tokens[-1],
+            "refresh_token": f"xoxe-1-{slack.team_id}-{serial}-refresh",
+            "expires_in": 43200,
+            "bot_user_id": slack.bot_user_id,
+            "team": {"id": slack.team_id, "name": slack.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+    required(params, "code")
+    installer = next((u.id for u in slack.users.values() if u.is_admin), slack.bot_user_id)
+    return {
+        "app_id": slack.app_id,
+        "authed_user": {"id": installer},
+        "scope": "commands,chat:write,users:read",
+        "token_type": "bot",
+        "access_token": f"xoxb-{slack.team_id}-{slack.next_id('')}-installed",
+        "bot_user_id": slack.bot_user_id,
+        "team": {"id": slack.team_id, "name": slack.team_name},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
 def user_object(slack: SlackState, user: FakeUser) -> dict[str, Any]:
     """A member as users.info returns it."""
     try:
@@ -92,4 +130,5 @@ METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "users.info": users_info,
     "conversations.open": conversations_open,
+    "oauth.v2.access": oauth_v2_access,
 }

@@ -60,11 +60,19 @@ class Post:
 class ApiError(Exception):
     """A Slack-style failure: HTTP status plus {"ok": false, "error": ...}."""
 
-    def __init__(self, error: str, *, status: int = 200, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.status = status
         self.retry_after = retry_after
+        self.extra = dict(extra or {})  # more fields of the answer (missing_scope's `needed`)
 
 
 def flag(value: Any) -> bool:

@@ -46,7 +46,8 @@ def error_reply(error: ApiError) -> Reply:
     headers: tuple[tuple[str, str], ...] = ()
     if error.retry_after is not None:
         headers = (("Retry-After", str(error.retry_after)),)
-    return json_reply({"ok": False, "error": error.error}, status=error.status, headers=headers)
+    body = {"ok": False, "error": error.error, **error.extra}
+    return json_reply(body, status=error.status, headers=headers)
 
 
 def bearer(header: str | None) -> str | None:
@@ -116,10 +117,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         reply = self.server.serve(self.path, self.headers, body)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting (a delayed answer)

@@ -32,6 +32,7 @@ class Failure:
     retry_after: int
     times: int
     error: str | None
+    extra: dict[str, Any] | None = None
 
 
 @dataclass
@@ -101,6 +102,8 @@ class SlackState:
         self.uploads: dict[str, Upload] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, str] = {}
+        self.rotated_tokens: list[str] = []  # bot tokens oauth.v2.access gave by refresh
+        self.socket_url: str | None = None  # what apps.connections.open answers (Socket Mode)
         self.sent_by_channel: dict[str, int] = {}
         self.refused_by_channel: dict[str, int] = {}
         self.port: int | None = None

@@ -5,15 +5,25 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from domain.chat_grammar.text import TRAILING_RE, Parts, join_parts, normal, split_parts, words
+from domain.chat_grammar.text import (
+    TRAILING_RE,
+    Parts,
+    check_length,
+    join_parts,
+    normal,
+    split_parts,
+    words,
+)
 from domain.chat_grammar.updates import ItemUpdate
 from domain.errors import InvalidInput
-from domain.vocabulary import STATUS_SYNONYMS
+from domain.vocabulary import STATUS_SYNONYMS, STATUSES
+from domain.words import is_clear_word, near_word, parse_status
 
 _PCT = (
     r"(?:(?:progress|at)\s*:?\s*)?(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*(?:%|percent\b)"
     r"(?:\s+(?:done|complete|completed)\b)?"
 )
+_PCT_TEXT = r"(?:(?:progress|at)\s*:?\s*)?[0-9]+(?:\.[0-9]+)?\s*(?:%|percent\b)"
 _STATUS = rf"(?:status\s*:?\s*)?(?P<status>{words(*STATUS_SYNONYMS)})\b"
 _CLEAR = words(
     "unblocked",
@@ -36,6 +46,13 @@ _BLOCKER_RE = re.compile(
 )
 _BLOCKER_LEAD_RE = re.compile(r"blocker\s+", re.IGNORECASE)
 _BARE_BLOCKED_RE = re.compile(r"(?:(?:is|still|now)\s+)?blocked", re.IGNORECASE)
+# A short part that reads like a status and a percentage: `tseting 50%`, `tests at 80%`.
+_WORDS_THEN_PCT_RE = re.compile(
+    r"(?P<words>[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)??)\s*,?\s*(?P<pct>" + _PCT_TEXT + ")",
+    re.IGNORECASE,
+)
+_SHORT_WORDS_RE = re.compile(r"[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)?")
+_STATUS_LIST = ", ".join(f"`{status}`" for status in STATUSES)
 
 
 def _read_item_tokens(text: str) -> tuple[list[tuple[str, str]], str]:
@@ -59,8 +76,9 @@ def _read_item_tokens(text: str) -> tuple[list[tuple[str, str]], str]:
 class _ItemFacts:
     """What an item update says, gathered part by part, refusing contradictions."""
 
-    def __init__(self, ref: str) -> None:
+    def __init__(self, ref: str, example: str | None = None) -> None:
         self.ref = ref
+        self.example = example or f"`{ref}: testing 80%`"
         self.status: str | None = None
         self.progress: int | None = None
         self.clears = False
@@ -92,16 +110,62 @@ class _ItemFacts:
         value = Decimal(written)
         if value > 100:
             raise InvalidInput(
-                f"Progress is 0–100 %; you wrote `{written}%`. "
-                f"Write it like `{self.ref}: testing 80%`."
+                f"Progress is 0–100 %; you wrote `{written}%`. Write it like {self.example}."
             )
         progress = int(value.to_integral_value(rounding=ROUND_HALF_EVEN))
         if self.progress is not None and self.progress != progress:
             raise InvalidInput(
                 f"`{self.ref}` gets two progress figures, {self.progress}% and {progress}%; "
-                f"give one, like `{self.ref}: testing 80%`."
+                f"give one, like {self.example}."
             )
         self.progress = progress
+
+
+def read_item_words(ref: str, text: str, *, example: str) -> tuple[str | None, int | None, bool]:
+    """Status, progress and `unblocked` in words every one of which is understood.
+
+    `/roadmap update CHK-3 wip 50%` reads its words with this, so the slash command and a
+    chat update (`CHK-3: wip 50%`) take the same words and refuse the same typos.
+    """
+    facts = _ItemFacts(ref, example)
+    for _, part in split_parts(text):
+        tokens, rest = _read_item_tokens(part)
+        if rest:
+            pct = re.search(r"\s*,?\s*" + _PCT_TEXT + r"$", rest, re.IGNORECASE)
+            unread = rest[: pct.start()] if pct else rest
+            parse_status(unread)  # says "did you mean …?" when it is close to a status
+            raise InvalidInput(
+                f"I couldn't read `{rest}` as a status and a progress. Write it like {example}."
+            )
+        facts.add(tokens)
+    return facts.status, facts.progress, facts.clears
+
+
+def _check_understood(ref: str, part: str) -> None:
+    """Refuse a short part that tried to be a status (and progress) but isn't one.
+
+    `tseting 50%` would otherwise become a note while nothing changes; a longer sentence
+    stays a note.
+    """
+    with_pct = _WORDS_THEN_PCT_RE.fullmatch(part) or _WORDS_THEN_PCT_RE.match(part)
+    said = with_pct["words"] if with_pct else part
+    if not with_pct and not _SHORT_WORDS_RE.fullmatch(part):
+        return
+    hint = near_word(said, STATUS_SYNONYMS)
+    pct = f" {with_pct['pct'].strip()}" if with_pct else ""
+    number = re.search(r"[0-9].*", pct)
+    if hint is not None:
+        raise InvalidInput(
+            f"`{said}` isn't a status. Did you mean `{hint}`? Nothing was recorded; write it "
+            f"like `{ref}: {hint}{pct}`."
+        )
+    if with_pct is not None and with_pct.end() == len(part):
+        raise InvalidInput(
+            f"I couldn't read `{part}`: `{said}` isn't a status, so "
+            f"`{number[0] if number else pct.strip()}` wasn't "
+            f"taken as progress. Nothing was recorded; write it like `{ref}: testing{pct}` "
+            f"(statuses: {_STATUS_LIST})."
+        )
 
 
 def item_update(key: str, number: int, body: str) -> ItemUpdate:
@@ -125,14 +189,20 @@ def item_update(key: str, number: int, body: str) -> ItemUpdate:
         if tokens and any(kind != "status" for kind, _ in tokens):
             facts.add(tokens)
             raw_part = rest
+        elif not tokens and not facts.blocker:
+            _check_understood(ref, part)
         (facts.blocker if facts.blocker else facts.note).append((separator, raw_part))
     blocker = join_parts(facts.blocker) or None
+    if blocker is not None and is_clear_word(blocker):
+        blocker, facts.clears = None, True
     if blocker is not None and facts.clears:
         raise InvalidInput(
             f"`{ref}` is both blocked and unblocked in one message; say one, like "
             f"`{ref}: unblocked, 90%` or `{ref}: blocked by legal review`."
         )
     note = join_parts(facts.note)
+    check_length(note, what="A note")
+    check_length(blocker or "", what="A blocker")
     if not (facts.status or facts.progress is not None or blocker or facts.clears or note):
         raise InvalidInput(
             f"There's nothing after `{ref}:`. Write a status, progress or note, like "

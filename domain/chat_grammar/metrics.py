@@ -21,6 +21,7 @@ def metrics_update(key: str, body: str) -> MetricsUpdate:
     """Read the body of `KEY metrics: …`."""
     example = f"`{key} metrics: revenue 120k, csat 4.4`"
     metrics: dict[str, Decimal] = {}
+    currencies: dict[str, str] = {}
     for _, raw_part in split_parts(body):
         part = raw_part.rstrip(". ")
         if not part:
@@ -28,10 +29,14 @@ def metrics_update(key: str, body: str) -> MetricsUpdate:
         name, value_text = _split_metric(part, example)
         if name in metrics:
             raise InvalidInput(f"`{name}` appears twice; give each metric once, like {example}.")
-        metrics[name] = _metric_value(name, value_text, example)
+        metrics[name], currency = _metric_value(name, value_text, example)
+        if currency is not None:
+            currencies[name] = currency
     if not metrics:
         raise InvalidInput(f"Write at least one metric after `{key} metrics:`, like {example}.")
-    return MetricsUpdate(key=key, metrics=tuple(metrics.items()))
+    return MetricsUpdate(
+        key=key, metrics=tuple(metrics.items()), currencies=tuple(currencies.items())
+    )
 
 
 def _split_metric(part: str, example: str) -> tuple[str, str]:
@@ -78,13 +83,12 @@ def _metric_name(written: str, part: str, example: str) -> str:
     return METRIC_SYNONYMS.get(name, name)
 
 
-def _metric_value(name: str, written: str, example: str) -> Decimal:
-    """A metric's exact value: an amount (`120k`, `$1.2m`), a number or a percentage."""
+def _metric_value(name: str, written: str, example: str) -> tuple[Decimal, str | None]:
+    """A metric's exact value (an amount, a number or a percentage) and its currency, if any."""
     text = written[:-1].rstrip() if written.endswith("%") else written
     try:
-        value, _ = parse_amount(text, allow_negative=True, places=None)
+        return parse_amount(text, allow_negative=True, places=None)
     except InvalidInput:
         raise InvalidInput(
             f"I couldn't read the value of `{name}`: `{written}`. Write it like {example}."
         ) from None
-    return value

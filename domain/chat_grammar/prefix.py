@@ -7,11 +7,14 @@ import re
 from domain.chat_grammar.items import item_update
 from domain.chat_grammar.metrics import metrics_update
 from domain.chat_grammar.products import product_update
+from domain.chat_grammar.text import check_length
 from domain.chat_grammar.updates import ChatUpdate, FeedbackUpdate
 from domain.errors import InvalidInput
+from domain.grammar import check_characters
 
+# Keys in any case (`chk-3:` is CHK-3), as slash commands take them.
 _PREFIX_RE = re.compile(
-    r"\s*(?P<key>[A-Z][A-Z0-9]{1,9})"
+    r"\s*(?P<key>[A-Za-z][A-Za-z0-9]{1,9})"
     r"(?:-(?P<number>[0-9]{1,9})|[ \t]+(?P<kind>(?i:metrics|metric|feedback)))?"
     r"[ \t]*:(?!//)"
 )
@@ -31,7 +34,7 @@ def parse_chat_update(text: str) -> ChatUpdate | None:
     if match is None:
         return None
     key, number, kind = _prefix_parts(match)
-    body = text[match.end() :].strip()
+    body = check_characters(text[match.end() :].strip(), what="An update", line_breaks=True)
     if kind == "item":
         assert number is not None
         return item_update(key, number, body)
@@ -44,14 +47,24 @@ def parse_chat_update(text: str) -> ChatUpdate | None:
             f"Write the feedback after `{key} feedback:`, like "
             f"`{key} feedback: customers want Apple Pay`."
         )
+    check_length(body, what="Feedback")
     return FeedbackUpdate(key=key, text=body)
 
 
 def _prefix_parts(match: re.Match[str]) -> tuple[str, int | None, str]:
-    """The key, item number and kind named by a matched prefix."""
+    """The key (upper-case), item number and kind named by a matched prefix."""
+    key = match["key"].upper()
     if match["number"] is not None:
-        return match["key"], int(match["number"]), "item"
+        return key, int(match["number"]), "item"
     if match["kind"] is None:
-        return match["key"], None, "product"
+        return key, None, "product"
     kind = match["kind"].lower()
-    return match["key"], None, "feedback" if kind == "feedback" else "metrics"
+    return key, None, "feedback" if kind == "feedback" else "metrics"
+
+
+def typed_prefix(text: str) -> str | None:
+    """The prefix as it was typed, without the colon (`CHX-1`, `chk metrics`), else None."""
+    match = _PREFIX_RE.match(text)
+    if match is None:
+        return None
+    return text[: match.end()].rstrip(" \t:").strip()

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import re
 
-from domain.chat_grammar.text import TRAILING_RE, Parts, join_parts, normal, split_parts, words
+from domain.chat_grammar.text import (
+    TRAILING_RE,
+    Parts,
+    check_length,
+    join_parts,
+    normal,
+    split_parts,
+    words,
+)
 from domain.chat_grammar.updates import ProductUpdate
 from domain.errors import InvalidInput
 from domain.vocabulary import HEALTH_COLOURS, HEALTH_SYNONYMS, STAGES
+from domain.words import HEALTH_WORDS, near_word
 
 _HEALTH_RE = re.compile(
     rf"(?:health\s*:?\s*)?(?P<health>{words(*HEALTH_SYNONYMS)})\b", re.IGNORECASE
@@ -18,6 +27,8 @@ _STAGE_RE = re.compile(
     r"(?:\s+stage)?",
     re.IGNORECASE,
 )
+_SHORT_RE = re.compile(r"[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)?")
+_PRODUCT_WORDS = (*HEALTH_WORDS, *STAGES)
 
 
 def product_update(key: str, body: str) -> ProductUpdate:
@@ -47,8 +58,10 @@ def product_update(key: str, body: str) -> ProductUpdate:
                 )
             stage = said_stage
         else:
+            _check_understood(key, part)
             notes.append((separator, raw_part))
     note = join_parts(notes)
+    check_length(note, what="A note")
     if health is None and stage is None and not note:
         raise InvalidInput(
             f"There's nothing after `{key}:`. Write a health or a note, like "
@@ -69,3 +82,16 @@ def _read_health(part: str) -> tuple[str | None, str]:
     if rest and not rest[0].isspace() and rest[0] not in ":(":
         return None, ""
     return HEALTH_SYNONYMS[normal(match["health"])], rest.strip(" :")
+
+
+def _check_understood(key: str, part: str) -> None:
+    """Refuse a word or two that is a typo of a health or stage (`at rsik`), not a note."""
+    if not _SHORT_RE.fullmatch(part):
+        return
+    hint = near_word(part, _PRODUCT_WORDS)
+    if hint is not None:
+        what, example = ("stage", hint) if hint in STAGES else ("health", f"{hint}, vendor late")
+        raise InvalidInput(
+            f"`{part}` isn't a health or a stage. Did you mean `{hint}` (a {what})? Nothing "
+            f"was recorded; write it like `{key}: {example}`."
+        )

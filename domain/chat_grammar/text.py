@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from domain.commands.common import TEXT_MAX
+from domain.errors import InvalidInput
+
 SEPARATOR_RE = re.compile(r"(\n+|;|(?<![0-9]),|,(?![0-9])|\.\s+|\s+[-–—]\s+|\s*[–—]\s*)")
 TRAILING_RE = re.compile(r"[\s.!]+$")
 
@@ -50,3 +53,12 @@ def _tidy_separator(separator: str) -> str:
         return "\n"
     mark = separator.strip()[-1:]
     return f"{mark} " if mark in (",", ";", ".") else f" {mark} "
+
+
+def check_length(text: str, *, what: str) -> None:
+    """Refuse a note, blocker or feedback longer than a slash command's `| note` allows."""
+    if len(text) > TEXT_MAX:
+        raise InvalidInput(
+            f"{what} can be at most {TEXT_MAX:,} characters (as with `| note`); this one has "
+            f"{len(text):,}. Nothing was recorded: shorten it, or put the detail in the thread."
+        )

@@ -35,6 +35,7 @@ class MetricsUpdate:
 
     key: str
     metrics: tuple[tuple[str, Decimal], ...]
+    currencies: tuple[tuple[str, str], ...] = ()  # (metric, currency it was written in)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`/portfolio objective add|set|list`: company objectives and their weights (pure)."""
+"""`/portfolio objective add|set|remove|list`: company objectives and their weights (pure)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from domain.grammar import CommandText, check_fields, clean_text, parse_key
 OBJECTIVE_USAGE = "/portfolio objective add GROW Grow ARR 30% | weight 3"
 OBJECTIVE_SET_USAGE = "/portfolio objective set GROW | weight 2 | title Grow ARR 40%"
 OBJECTIVE_LIST_USAGE = "/portfolio objective list"
+OBJECTIVE_REMOVE_USAGE = "/portfolio objective remove GROW"
 
 WEIGHT_MAX = Decimal(1000)
 _WEIGHT_RE = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,4})?")
@@ -41,11 +42,18 @@ class SetObjective:
     weight: Decimal | None = None
 
 
-ObjectiveRequest = ListObjectives | AddObjective | SetObjective
+@dataclass(frozen=True)
+class RemoveObjective:
+    """`objective remove KEY`: the objective goes; products and items linked to it are unlinked."""
+
+    key: str
+
+
+ObjectiveRequest = ListObjectives | AddObjective | SetObjective | RemoveObjective
 
 
 def parse_objective(cmd: CommandText) -> ObjectiveRequest:
-    """`objective [list]`, `objective add KEY Title | weight N`, `objective set KEY | …`."""
+    """`objective [list]`, `objective add KEY Title | weight N`, `set KEY | …`, `remove KEY`."""
     verb, _, rest = cmd.head.partition(" ")
     verb = verb.lower()
     if verb in ("", "list"):
@@ -71,9 +79,15 @@ def parse_objective(cmd: CommandText) -> ObjectiveRequest:
         new_title = _title(values["title"]) if "title" in values else None
         weight = parse_weight(values["weight"]) if "weight" in values else None
         return SetObjective(key=key, title=new_title, weight=weight)
+    if verb == "remove":
+        check_fields(cmd, (), usage=OBJECTIVE_REMOVE_USAGE)
+        words = rest.split()
+        if len(words) != 1:
+            raise InvalidInput(f"Name one objective, e.g. `{OBJECTIVE_REMOVE_USAGE}`.")
+        return RemoveObjective(key=parse_key(words[0]))
     raise InvalidInput(
         f"`/portfolio objective {verb}` isn't something I know. Use `objective add`, "
-        f"`objective set` or `objective list`, e.g. `{OBJECTIVE_USAGE}`."
+        f"`objective set`, `objective remove` or `objective list`, e.g. `{OBJECTIVE_USAGE}`."
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal, cast
 
+from domain.chat_grammar.items import read_item_words
 from domain.commands.common import TEXT_MAX, TITLE_MAX
 from domain.dates import Target, parse_target
 from domain.errors import InvalidInput
@@ -19,7 +20,7 @@ from domain.grammar import (
 )
 from domain.money import parse_amount, parse_percent
 from domain.prioritisation import validate_impact
-from domain.vocabulary import STATUSES
+from domain.words import is_clear_word, parse_status
 
 Method = Literal["rice", "wsjf"]
 METHODS: tuple[Method, ...] = ("rice", "wsjf")
@@ -36,6 +37,7 @@ ITEM_FIELDS = (
     "title",
     "note",
     "blocker",
+    "unblocked",
     "status",
     "progress",
     "reach",
@@ -99,17 +101,22 @@ def parse_roadmap_update(cmd: CommandText) -> tuple[str, int, ItemFields]:
     if not words:
         raise InvalidInput(f"Name the item to update, e.g. `{ROADMAP_UPDATE_USAGE}`.")
     key, number = parse_item_ref(words[0])
-    rest = words[1:]
-    status = progress = None
-    if rest and rest[-1].endswith("%"):
-        progress = _progress(rest.pop())
-    if rest:
-        status = one_of(" ".join(rest), STATUSES, what="status")
+    ref = f"{key}-{number}"
+    status, progress, clears = read_item_words(
+        ref, " ".join(words[1:]), example=f"`/roadmap update {ref} testing 80%`"
+    )
     fields = _item_fields(values)
     if status is not None:
         fields = replace(fields, status=status)
     if progress is not None:
         fields = replace(fields, progress=progress)
+    if clears:
+        if fields.blocker is not None:
+            raise InvalidInput(
+                f"`{ref}` is both blocked and unblocked in one command; say one, like "
+                f"`/roadmap update {ref} unblocked` or `/roadmap update {ref} | blocker legal`."
+            )
+        fields = replace(fields, clears_blocker=True)
     if fields == ItemFields():
         raise InvalidInput(
             f"Say what changed, e.g. `/roadmap update {key}-{number} testing 80%` or "
@@ -132,8 +139,18 @@ def parse_item_rank(cmd: CommandText) -> ItemRankRequest:
 
 
 def _item_fields(values: dict[str, str]) -> ItemFields:
-    """Typed item fields from `field value` parts."""
+    """Typed item fields from `field value` parts (`| blocker none` and `| unblocked` clear)."""
+    blocker = values.get("blocker")
+    clears = "unblocked" in values or (blocker is not None and is_clear_word(blocker))
+    if clears and blocker is not None and not is_clear_word(blocker):
+        raise InvalidInput(
+            "`| unblocked` and `| blocker …` contradict each other; give one, like "
+            "`| unblocked` or `| blocker legal review`."
+        )
+    if clears:
+        blocker = None
     return ItemFields(
+        clears_blocker=clears,
         title=clean_text(values["title"], what="A title", max_len=TITLE_MAX)
         if "title" in values
         else None,
@@ -142,13 +159,13 @@ def _item_fields(values: dict[str, str]) -> ItemFields:
         else None,
         target=parse_target(values["target"]) if "target" in values else None,
         objective=parse_key(values["objective"]) if "objective" in values else None,
-        status=one_of(values["status"], STATUSES, what="status") if "status" in values else None,
+        status=parse_status(values["status"]) if "status" in values else None,
         progress=_progress(values["progress"]) if "progress" in values else None,
         note=clean_text(values["note"], what="A note", max_len=TEXT_MAX)
         if "note" in values
         else None,
-        blocker=clean_text(values["blocker"], what="A blocker", max_len=TEXT_MAX)
-        if "blocker" in values
+        blocker=clean_text(blocker, what="A blocker", max_len=TEXT_MAX)
+        if blocker is not None
         else None,
         reach=_measure(values["reach"], what="Reach") if "reach" in values else None,
         impact=validate_impact(values["impact"]) if "impact" in values else None,
@@ -187,3 +204,8 @@ def _progress(text: str) -> int:
     """A progress percentage as a whole number 0-100."""
     fraction = parse_percent(text, what="Progress")
     return int((fraction * 100).to_integral_value())
+
+
+def parse_item_fields(values: dict[str, str]) -> ItemFields:
+    """Typed item fields from {field: text}, read as the `| field value` parts are (forms too)."""
+    return _item_fields(values)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from domain.digest.snapshot import ranking_row, stored_decimal
 from domain.finance import roi
 from domain.ranking import RankInput, Weights, rank
+from domain.uncertainty.calibration import Bias
 
 MOVERS = 3
 
@@ -118,6 +119,7 @@ class RankingDigest:
     compared_with: datetime | None
     snapshot: dict[str, Any]
     since_subscribed: bool = False  # compared with the subscription's start
+    biases: tuple[Bias, ...] = ()  # large, sustained biases of the confidences (calibration)
 
 
 def compose_ranking(

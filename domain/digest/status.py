@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.digest.snapshot import StatusState, status_snapshot, stored_decimal
+from domain.uncertainty.delivery import Slip
 from domain.vocabulary import GOOD_HEALTH, HEALTH_RANK, OPEN_STATUSES
 
 STALE_AFTER = timedelta(days=14)
@@ -122,6 +123,7 @@ class StatusDigest:
     currency: str
     snapshot: dict[str, Any]
     since_subscribed: bool = False  # compared with the subscription's start
+    slipping: tuple[Slip, ...] = ()  # open items likelier to miss their target than not
 
     @property
     def quiet(self) -> bool:
@@ -138,6 +140,7 @@ class StatusDigest:
                 self.metric_moves,
                 self.due_soon,
                 self.stale,
+                self.slipping,
             )
         )
 

@@ -18,14 +18,30 @@ from domain.ranking.values import (
 
 
 def rank_exact(
-    pool: Sequence[RankInput], name: str, rate: Decimal, weights: Weights | None, top: int | None
+    pool: Sequence[RankInput],
+    name: str,
+    rate: Decimal,
+    weights: Weights | None,
+    top: int | None,
+    *,
+    wanted: Sequence[bool] | None = None,
+    skip: int = 0,
 ) -> list[Ranked]:
-    """The same ranking computed entirely in Decimal (for values beyond float64's exact range)."""
+    """The same ranking computed entirely in Decimal (for values beyond float64's exact range).
+
+    Values are computed over the whole pool; `wanted` then picks the rows listed, and
+    `skip`/`top` the page.
+    """
+
+    def page(order: list[int]) -> list[tuple[int, int]]:
+        listed = [i for i in order if wanted is None or wanted[i]]
+        chosen = listed[skip : skip + top] if top is not None else listed[skip:]
+        return list(enumerate(chosen, start=skip + 1))
+
     if name != "score":
         values = [measure_value(item, name, discount_rate=rate) for item in pool]
         order = sorted(range(len(pool)), key=lambda i: _exact_sort_key(values[i], pool[i].key))
-        chosen = order[:top] if top is not None else order
-        return [Ranked(pos, pool[i], values[i]) for pos, i in enumerate(chosen, start=1)]
+        return [Ranked(pos, pool[i], values[i]) for pos, i in page(order)]
     assert weights is not None
     table = {
         component: [measure_value(item, component, discount_rate=rate) for item in pool]
@@ -68,10 +84,7 @@ def rank_exact(
                 )
             scored.append((total.quantize(quantum), tuple(parts)))
     order = sorted(range(len(pool)), key=lambda i: _exact_sort_key(scored[i][0], pool[i].key))
-    chosen = order[:top] if top is not None else order
-    return [
-        Ranked(pos, pool[i], scored[i][0], scored[i][1]) for pos, i in enumerate(chosen, start=1)
-    ]
+    return [Ranked(pos, pool[i], scored[i][0], scored[i][1]) for pos, i in page(order)]
 
 
 def _exact_sort_key(value: Decimal | None, key: str) -> tuple[bool, Decimal, str]:

@@ -1,4 +1,4 @@
-"""`rank`: filter by category, compute buckets, sort (has value, value desc, key), keep top N."""
+"""`rank`: compute buckets over all items, sort (has value, value desc, key), then the page."""
 
 from __future__ import annotations
 
@@ -30,8 +30,14 @@ def rank(
     weights: Weights | None = None,
     top: int | None = None,
     category: str | None = None,
+    skip: int = 0,
 ) -> list[Ranked]:
-    """Rank by a measure: best first, n/a last, ties by key; score uses equal weights if none."""
+    """Rank by a measure: best first, n/a last, ties by key; score uses equal weights if none.
+
+    Every measure (a score's normalisation too) is computed over all the items given: a
+    category narrows which rows are listed, never the values they show. `skip` and `top`
+    choose the page (positions go on counting after skipped rows).
+    """
     name = check_measure(measure)
     if top is not None and top < 1:
         raise InvalidInput(
@@ -45,9 +51,10 @@ def rank(
             raise InvalidInput(
                 f"Score weights must be positive and add up to 100 %. {WEIGHTS_EXAMPLE}"
             )
-    pool = _filter(items, category)
+    pool = list(items)
     if not pool:
         return []
+    wanted = in_category(pool, category)
     try:
         ranking = ScoreBuckets(pool, discount_rate)
         if name == "score":
@@ -56,10 +63,12 @@ def rank(
         else:
             buckets, present = ranking.component_buckets(name)
     except TooLarge:
-        return rank_exact(pool, name, discount_rate, weights, top)
+        listed = None if wanted is None else wanted.tolist()
+        return rank_exact(pool, name, discount_rate, weights, top, wanted=listed, skip=skip)
     order = _order(pool, buckets, present)
-    if top is not None:
-        order = order[:top]
+    if wanted is not None:
+        order = order[wanted[order]]
+    order = order[skip : skip + top] if top is not None else order[skip:]
     places = -PLACES[name]
     chosen = order.tolist()
     if name == "score":
@@ -70,7 +79,7 @@ def rank(
     return [
         Ranked(position, pool[index], Decimal(bucket).scaleb(places) if has else None, parts)
         for position, index, bucket, has, parts in zip(
-            range(1, len(chosen) + 1),
+            range(skip + 1, skip + len(chosen) + 1),
             chosen,
             buckets[order].tolist(),
             present[order].tolist(),
@@ -80,11 +89,12 @@ def rank(
     ]
 
 
-def _filter(items: Sequence[RankInput], category: str | None) -> list[RankInput]:
+def in_category(items: Sequence[RankInput], category: str | None) -> BoolArray | None:
+    """Which items are in a category (case-insensitive); None when no category is asked for."""
     if category is None:
-        return list(items)
+        return None
     wanted = category.strip().casefold()
-    return [item for item in items if item.category.casefold() == wanted]
+    return np.array([item.category.casefold() == wanted for item in items], dtype=bool)
 
 
 def _order(pool: Sequence[RankInput], buckets: IntArray, present: BoolArray) -> IntArray:

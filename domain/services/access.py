@@ -46,12 +46,13 @@ def is_manager(tenant: Tenant, actor: Actor) -> bool:
     return tenant.first(stmt) is not None
 
 
-def require_manager(tenant: Tenant, actor: Actor, doing: str) -> None:
-    """Refuse unless the actor is a portfolio manager; the refusal says who can."""
+def require_manager(tenant: Tenant, actor: Actor, doing: str, *, note: str = "") -> None:
+    """Refuse unless the actor is a portfolio manager; the refusal says who can (and `note`)."""
     if not is_manager(tenant, actor):
         raise PermissionDenied(
             f"Only portfolio managers can {doing}: workspace admins and owners, and people "
-            "they grant the role with `/portfolio grant @someone portfolio-manager`.",
+            "they grant the role with `/portfolio grant @someone portfolio manager`."
+            + (f" {note}" if note else ""),
             who=managers(tenant),
         )
 
@@ -104,7 +105,10 @@ def product_by_key(tenant: Tenant, key: str, *, include_archived: bool = False) 
     if product is not None and (include_archived or product.archived_at is None):
         return product
     if product is not None:
-        raise NotFound(f"{key} was removed (archived); its history is kept.")
+        raise NotFound(
+            f"{key} was removed (archived); its history is kept. A portfolio manager can bring "
+            f"it back with `/portfolio restore {key}`."
+        )
     keys = tenant.scalars(select(Product.key).where(Product.archived_at.is_(None)))
     hint = did_you_mean(key, keys)
     suggestion = f" Did you mean `{hint}`?" if hint else " `/portfolio list` shows the products."

@@ -9,6 +9,10 @@ from domain import queries
 from domain.errors import Conflict
 from domain.models import (
     Objective,
+    Portfolio,
+    Product,
+    ProductObjective,
+    RoadmapItem,
 )
 from domain.money import plain_decimal
 from domain.services.access import (
@@ -17,6 +21,7 @@ from domain.services.access import (
     require_manager,
 )
 from domain.services.clock import Clock
+from domain.services.inputs import record
 from domain.store import Store, Tenant, retried
 from domain.views import Actor, FieldChange
 
@@ -30,6 +35,16 @@ class ObjectiveView:
     weight: Decimal
     products: tuple[str, ...] = ()
     items: int = 0
+
+
+@dataclass(frozen=True)
+class ObjectiveRemoval:
+    """An objective that was removed, and what was linked to it (now unlinked)."""
+
+    key: str
+    title: str
+    products: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,56 @@ class ObjectiveService:
                 objective.weight = weight
             tenant.flush()
             return ObjectiveChange(self._objective_view(tenant, objective), changed=tuple(changed))
+
+    @retried
+    def remove_objective(self, actor: Actor, key: str) -> ObjectiveRemoval:
+        """Remove an objective; the products and items linked to it are unlinked.
+
+        Unlinking changes those products' alignment (a funding input), so each change is
+        kept in the product's history.
+        """
+        with self.store.transaction(actor.team_id) as tenant:
+            require_manager(tenant, actor, "remove objectives")
+            objective = objective_by_key(tenant, key)
+            links = tenant.all(
+                tenant.select(ProductObjective).where(ProductObjective.objective_id == objective.id)
+            )
+            now = self.clock()
+            unlinked: list[str] = []
+            for link in links:
+                product = tenant.get(Product, link.product_id)
+                portfolio = tenant.get(Portfolio, product.portfolio_id) if product else None
+                if product is None or portfolio is None:
+                    continue
+                before = tuple(queries.product_objective_keys(tenant, product.id))
+                after = tuple(k for k in before if k != objective.key)
+                record(
+                    tenant,
+                    portfolio,
+                    product,
+                    ("objectives", before, after),
+                    by=actor.user_id,
+                    via="direct",
+                    now=now,
+                )
+                unlinked.append(product.key)
+                tenant.delete(link)
+            items = tenant.all(
+                tenant.select(RoadmapItem).where(RoadmapItem.objective_id == objective.id)
+            )
+            refs = []
+            for item in items:
+                product = tenant.get(Product, item.product_id)
+                refs.append(f"{product.key if product else '?'}-{item.number}")
+                item.objective_id = None
+            tenant.flush()
+            tenant.delete(objective)
+            return ObjectiveRemoval(
+                key=objective.key,
+                title=objective.title,
+                products=tuple(sorted(unlinked)),
+                items=tuple(sorted(refs)),
+            )
 
     def objectives(self, actor: Actor) -> tuple[ObjectiveView, ...]:
         """The workspace's objectives with the products and open items linked to each."""

@@ -17,8 +17,10 @@ from domain.models import (
     ProductObjective,
     Update,
 )
+from domain.services import inputs, proposals
 from domain.services.access import (
     check_currency,
+    is_manager,
     item_view,
     objective_by_key,
     portfolio_for,
@@ -84,29 +86,52 @@ class ProductService:
             )
             tenant.add(product)
             tenant.flush()
-            self._apply_fields(tenant, portfolio, product, fields)
+            changed = self._apply_fields(tenant, portfolio, product, fields)
+            inputs.record_all(
+                tenant, portfolio, product, changed, by=actor.user_id, via="added", now=now
+            )
             tenant.flush()
             return ProductChange(card=self._card(tenant, product, portfolio), created=True)
 
     @retried
     def set_product(self, actor: Actor, key: str, fields: ProductFields) -> ProductChange:
-        """Change a product's fields; owners may change their own, managers any."""
+        """Change a product's fields; managers' apply, an owner's funding inputs are proposed."""
         with self.store.transaction(actor.team_id) as tenant:
             product = tenant.lock(product_by_key(tenant, key))
             require_product_editor(tenant, actor, product)
             portfolio = tenant.get(Portfolio, product.portfolio_id)
             assert portfolio is not None
-            if (
-                fields.owner_id is not None
-                or fields.investment is not None
-                or fields.expected_return is not None
-            ):
-                # Money and ownership are portfolio decisions.
-                require_manager(tenant, actor, "set investment, return or owners")
-            changed = self._apply_fields(tenant, portfolio, product, fields)
-            product.updated_at = self.clock()
+            if fields.owner_id is not None:
+                require_manager(tenant, actor, "change a product's owner")
+            now = self.clock()
+            if is_manager(tenant, actor):
+                changed = self._apply_fields(tenant, portfolio, product, fields)
+                given = inputs.given_inputs(fields)
+                proposed = proposals.decide_directly(
+                    tenant, actor, portfolio, product, given, changed, now=now
+                )
+            else:  # the owner: the funding inputs are portfolio decisions, so they are proposed
+                asked = inputs.input_changes(tenant, portfolio, product, fields)
+                owned = inputs.without_inputs(fields)
+                changed = self._apply_fields(tenant, portfolio, product, owned)
+                proposed = proposals.propose(
+                    tenant, actor, portfolio, product, asked, reason=fields.why, now=now
+                )
+            product.updated_at = now
             tenant.flush()
-            return ProductChange(card=self._card(tenant, product, portfolio), changed=changed)
+            return ProductChange(
+                card=self._card(tenant, product, portfolio), changed=changed, proposed=proposed
+            )
+
+    def apply_fields(
+        self, tenant: Tenant, portfolio: Portfolio, product: Product, fields: ProductFields
+    ) -> tuple[FieldChange, ...]:
+        """Write checked fields onto a product inside a running use case (an accepted proposal)."""
+        return self._apply_fields(tenant, portfolio, product, fields)
+
+    def card(self, tenant: Tenant, product: Product, portfolio: Portfolio) -> ProductCard:
+        """A product's card inside a running use case."""
+        return self._card(tenant, product, portfolio)
 
     def _apply_fields(
         self, tenant: Tenant, portfolio: Portfolio, product: Product, fields: ProductFields
@@ -168,6 +193,23 @@ class ProductService:
             product.archived_at = self.clock()
             portfolio = tenant.get(Portfolio, product.portfolio_id)
             assert portfolio is not None
+            return self._card(tenant, product, portfolio)
+
+    @retried
+    def restore(self, actor: Actor, key: str) -> ProductCard:
+        """Bring an archived product back, with its history, roadmap and metrics."""
+        with self.store.transaction(actor.team_id) as tenant:
+            product = tenant.lock(product_by_key(tenant, key, include_archived=True))
+            require_manager(tenant, actor, "restore products")
+            portfolio = tenant.get(Portfolio, product.portfolio_id)
+            assert portfolio is not None
+            if product.archived_at is None:
+                raise Conflict(
+                    f"{product.key} isn't archived: it is in {portfolio.name} already "
+                    f"(`/portfolio show {product.key}`)."
+                )
+            product.archived_at = None
+            product.updated_at = self.clock()
             return self._card(tenant, product, portfolio)
 
     def show(self, actor: Actor, key: str) -> ProductCard:
@@ -237,6 +279,7 @@ class ProductService:
             ),
             feedback_count=feedback_count,
             latest_feedback=tuple(f.text for f in feedback),
+            pending=proposals.pending_views(tenant, product, portfolio),
         )
 
     @staticmethod

@@ -6,26 +6,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain import queries
-from domain.commands.portfolio import RankRequest
+from domain.commands.portfolio import RANK_PAGE, RankRequest
 from domain.errors import InvalidInput, NotFound
 from domain.finance import roi
 from domain.models import (
     Portfolio,
 )
-from domain.ranking import Weights, rank
+from domain.ranking import Weights, measure_value, rank
 from domain.services.access import (
     portfolio_for,
     require_manager,
 )
+from domain.services.calibration import calibrate
 from domain.services.clock import Clock
+from domain.services.inputs import record
 from domain.store import Store
 from domain.views import (
     Actor,
     RankingView,
     RankRow,
 )
+from domain.vocabulary import WEIGHTS_INPUT
 
-DISPLAY_LIMIT = 100  # rows a ranking message shows; the rest is counted
+DISPLAY_LIMIT = RANK_PAGE  # rows a ranking message shows; `from N` reaches the rest
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ class RankingService:
                     "Set the score's weights first, e.g. "
                     "`/portfolio weights roi 40% risk 30% alignment 30%`."
                 )
+            adjusted = None
+            if request.calibrated:
+                inputs, adjusted = calibrate(tenant, portfolio, inputs, measure)
             if request.category is not None:
                 categories = {i.category.lower() for i in inputs}
                 if request.category.lower() not in categories:
@@ -70,19 +76,41 @@ class RankingService:
                         f"No products in category `{request.category}`.{suggestion} "
                         f"Categories: {known}."
                     )
-            ranked = rank(
-                inputs,
-                measure,
-                discount_rate=portfolio.discount_rate,
-                weights=weights,
-                top=min(request.top or DISPLAY_LIMIT, DISPLAY_LIMIT),
-                category=request.category,
-            )
             chosen = [
                 i
                 for i in inputs
                 if request.category is None or i.category.lower() == request.category.lower()
             ]
+            listed = min(request.top or len(chosen), len(chosen))
+            if request.start > max(listed, 1):
+                last_page = ((listed - 1) // DISPLAY_LIMIT) * DISPLAY_LIMIT + 1
+                where = (
+                    "it fits on one page (leave out `from` and `page`)"
+                    if last_page == 1
+                    else f"its last page starts at `from {last_page:,}`"
+                )
+                raise InvalidInput(
+                    f"The ranking lists {listed:,} product{'s' if listed != 1 else ''}, so there "
+                    f"is nothing from position {request.start:,}: {where}."
+                )
+            ranked = rank(
+                inputs,
+                measure,
+                discount_rate=portfolio.discount_rate,
+                weights=weights,
+                top=min(listed - request.start + 1, DISPLAY_LIMIT) or None,
+                category=request.category,
+                skip=request.start - 1,
+            )
+            unavailable = (
+                0
+                if measure == "score"
+                else sum(
+                    1
+                    for i in chosen
+                    if measure_value(i, measure, discount_rate=portfolio.discount_rate) is None
+                )
+            )
             total_inv = sum((i.investment for i in chosen), Decimal(0))
             total_ret = sum((i.expected_return for i in chosen), Decimal(0))
             rows = tuple(
@@ -108,18 +136,33 @@ class RankingService:
                 total=len(chosen),
                 category=request.category,
                 top=request.top,
+                start=request.start,
+                unavailable=unavailable,
                 total_investment=total_inv,
                 total_return=total_ret,
                 portfolio_roi=roi(total_inv, total_ret),
+                calibration=adjusted,
             )
 
     def set_weights(self, actor: Actor, channel_id: str | None, weights: Weights) -> WeightsView:
         """Store the weighted score's weights on the channel's portfolio."""
         with self.store.transaction(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
-            require_manager(tenant, actor, "set the score's weights")
+            require_manager(
+                tenant,
+                actor,
+                "set the score's weights",
+                note="The weights rank the whole portfolio, so owners make no proposals for "
+                "them: ask a portfolio manager.",
+            )
+            before = self._weights(portfolio)
             portfolio.weights = {name: str(value) for name, value in weights.items()}
-            return WeightsView(portfolio.name, self._weights(portfolio), changed=True)
+            after = self._weights(portfolio)
+            if before != after:
+                change = (WEIGHTS_INPUT, before, after)
+                now = self.clock()
+                record(tenant, portfolio, None, change, by=actor.user_id, via="direct", now=now)
+            return WeightsView(portfolio.name, after, changed=True)
 
     def weights(self, actor: Actor, channel_id: str | None) -> WeightsView:
         """The channel's portfolio's score weights (empty when not set)."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.commands.roadmap import ItemFields, Method
 from domain.models import (
@@ -27,9 +27,18 @@ from domain.services.access import (
 )
 from domain.services.clock import Clock
 from domain.store import Store, Tenant, retried
-from domain.views import Actor, FieldChange, FieldValue, ItemChange, RoadmapView
-from domain.vocabulary import OPEN_STATUSES
+from domain.views import (
+    Actor,
+    FieldChange,
+    FieldValue,
+    ItemChange,
+    ItemDetail,
+    RoadmapView,
+    UpdateView,
+)
+from domain.vocabulary import ITEM_FIELD_LABELS, OPEN_STATUSES
 
+ITEM_UPDATES = 10  # updates an item's detail view lists, newest first
 STATUS_ORDER = {"in progress": 0, "testing": 1, "planned": 2, "idea": 3, "done": 4, "dropped": 5}
 SCORE_FIELDS = {
     "reach": "reach",
@@ -138,6 +147,46 @@ class RoadmapService:
                 today=self.clock().date(),
             )
 
+    def item(self, actor: Actor, key: str, number: int) -> ItemDetail:
+        """One item in full: why, target, blocker, scoring inputs and the updates about it."""
+        with self.store.transaction(actor.team_id) as tenant:
+            product = product_by_key(tenant, key)
+            item = item_by_ref(tenant, product, number)
+            shown = (
+                tenant.select(Update)
+                .where(Update.item_id == item.id, Update.retracted_at.is_(None))
+                .order_by(Update.created_at.desc(), Update.id.desc())
+            )
+            updates = tenant.all(shown.limit(ITEM_UPDATES))
+            count = tenant.scalar(
+                select(func.count())
+                .select_from(Update)
+                .where(Update.item_id == item.id, Update.retracted_at.is_(None))
+            )
+            return ItemDetail(
+                product_key=product.key,
+                product_name=product.name,
+                owner_id=product.owner_id,
+                item=item_view(product.key, item, self._objective_key(tenant, item)),
+                rice_inputs=_inputs(item, "rice"),
+                wsjf_inputs=_inputs(item, "wsjf"),
+                rice=_score(item, "rice"),
+                wsjf=_score(item, "wsjf"),
+                updates=tuple(
+                    UpdateView(
+                        at=u.created_at,
+                        author_id=u.author_id,
+                        text=u.text,
+                        permalink=u.permalink,
+                        edited=u.edited_at is not None,
+                    )
+                    for u in updates
+                ),
+                update_count=count or 0,
+                created_at=item.created_at,
+                today=self.clock().date(),
+            )
+
     @retried
     def add(self, actor: Actor, key: str, fields: ItemFields) -> ItemChange:
         """Add an item to a product's roadmap, numbered KEY-N."""
@@ -234,7 +283,9 @@ class RoadmapService:
     ) -> None:
         if not changes and not fields.note:
             return
-        words = [f"{k} {_record_text(k, v[1])}" for k, v in changes.items()]
+        words = [
+            f"{ITEM_FIELD_LABELS.get(k, k)} {_record_text(k, v[1])}" for k, v in changes.items()
+        ]
         if fields.note:
             words.append(fields.note)
         tenant.add(
@@ -294,7 +345,7 @@ def _value(value: Any) -> FieldValue:
 def _record_text(name: str, value: Any) -> str:
     """A changed value as the update's history line records it: `80%`, `2000`, `none`."""
     if value is None:
-        return "none"
+        return "cleared" if name == "blocker" else "none"
     if name == "confidence":
         return f"{plain_decimal(Decimal(value) * 100)}%"
     if isinstance(value, Decimal):

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 
-from domain.csv_format import CsvErrors, ProductRow, parse_products_csv, write_products_csv
+from domain.csv_format import CsvErrors, ProductRow, read_products_csv, write_products_csv
 from domain.errors import InvalidInput, NotFound
 from domain.grammar import did_you_mean
 from domain.models import (
@@ -23,6 +23,7 @@ from domain.models import (
     ProductObjective,
     Workspace,
 )
+from domain.services import inputs
 from domain.services.access import (
     portfolio_for,
     portfolio_named,
@@ -177,12 +178,12 @@ class TransferService:
                 else portfolio_for(tenant, None)
             )
             require_manager(tenant, actor, "import products")
-            rows = parse_products_csv(text, currency=target.currency)
+            rows, problems = read_products_csv(text, currency=target.currency)
             columns, line_of = _file_index(text)
             existing = {p.key: p for p in tenant.all(tenant.select(Product))}
             objectives = {o.key: o for o in tenant.all(tenant.select(Objective))}
             names = {p.id: p.name for p in tenant.all(tenant.select(Portfolio))}
-            self._check_rows(rows, line_of, existing, objectives, target, names)
+            self._check_rows(rows, line_of, existing, objectives, target, names, problems)
             now = self.clock()
             created: list[ProductRow] = []
             updated: list[Product] = []
@@ -191,7 +192,11 @@ class TransferService:
                 if product is None:
                     created.append(row)
                     continue
+                before = inputs.row_inputs(product)
                 self._update_product(product, row, columns, now)
+                inputs.record_row_changes(
+                    tenant, target, product, before, by=actor.user_id, via="import", now=now
+                )
                 updated.append(product)
             self._insert_products(tenant, target, created, now)
             tenant.flush()
@@ -212,8 +217,10 @@ class TransferService:
         objectives: dict[str, Objective],
         target: Portfolio,
         portfolio_names: dict[int, str],
+        found: Sequence[tuple[int, str]] = (),
     ) -> None:
-        problems: list[tuple[int, str]] = []
+        """Raise CsvErrors with the problems already found and those of the rows that parsed."""
+        problems: list[tuple[int, str]] = list(found)
         for row in rows:
             line = line_of.get(row.key, 0)
             product = existing.get(row.key)

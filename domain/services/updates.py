@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from domain.chat_grammar import (
@@ -16,13 +16,24 @@ from domain.chat_grammar import (
     match_prefix,
     parse_chat_update,
 )
+from domain.chat_grammar.prefix import typed_prefix
 from domain.errors import FolioError, PermissionDenied
-from domain.models import Feedback, MetricSnapshot, ProcessedEvent, Product, RoadmapItem, Update
-from domain.services.access import item_by_ref, require_product_editor
+from domain.models import (
+    Feedback,
+    MetricSnapshot,
+    Portfolio,
+    ProcessedEvent,
+    Product,
+    RoadmapItem,
+    Update,
+)
+from domain.services.access import check_currency, item_by_ref, require_product_editor
 from domain.services.clock import Clock
 from domain.services.roadmap import apply_item_state, revert_item_state
 from domain.store import Store, Tenant, retried
 from domain.views import Actor, ChatOutcome
+from domain.vocabulary import CLOSED_STATUSES
+from domain.words import one_edit_apart
 
 IGNORED = ChatOutcome(status="ignored")
 
@@ -66,7 +77,7 @@ class UpdateService:
             tenant.select(Product).where(Product.key == prefix[0], Product.archived_at.is_(None))
         )
         if product is None:
-            return IGNORED
+            return self._unknown_key(tenant, text, prefix)
         product = tenant.lock(product)  # the product first, then its item and updates
         existing = tenant.first(
             tenant.select(Update).where(Update.channel_id == channel_id, Update.message_ts == ts)
@@ -88,8 +99,36 @@ class UpdateService:
         except FolioError as problem:
             savepoint.rollback()
             return ChatOutcome(status="problem", problem=problem.message)
+        return ChatOutcome(status="recorded", summary=update.text, details=_details(update))
+
+    @staticmethod
+    def _unknown_key(tenant: Tenant, text: str, prefix: tuple[str, int | None, str]) -> ChatOutcome:
+        """Silence for `FYI:`; a quiet hint for an archived key or one a typo away from a key."""
+        key, number, _ = prefix
+        typed = typed_prefix(text) or key
+        archived = tenant.first(tenant.select(Product).where(Product.key == key))
+        if archived is not None:
+            return ChatOutcome(
+                status="problem",
+                problem=(
+                    f"{key} is archived, so `{typed}:` recorded nothing. A portfolio manager "
+                    f"can bring it back with `/portfolio restore {key}`."
+                ),
+            )
+        written = typed.split()[0].split("-")[0]
+        if len(key) < 3 or not (written.isupper() or number is not None):
+            return IGNORED  # `FYI:`, `re:`: ordinary chat
+        keys = tenant.scalars(select(Product.key).where(Product.archived_at.is_(None)))
+        close = [known for known in keys if one_edit_apart(key, known)]
+        if len(close) != 1:
+            return IGNORED
+        meant = close[0] + typed[len(written) :]
         return ChatOutcome(
-            status="recorded", summary=update.text, details={"update_id": str(update.id)}
+            status="problem",
+            problem=(
+                f"There is no product {key}, so nothing was recorded. Did you mean "
+                f"`{meant}:`? Edit your message to record it."
+            ),
         )
 
     def _apply(
@@ -146,6 +185,10 @@ class UpdateService:
             update.kind = "product"
             update.changes = {"product": product_changes}
         elif isinstance(parsed, MetricsUpdate):
+            portfolio = tenant.get(Portfolio, product.portfolio_id)
+            assert portfolio is not None
+            for name, currency in parsed.currencies:
+                check_currency(portfolio, currency, f"`{name}`")
             update.kind = "metrics"
             update.changes = {"metrics": {n: str(v) for n, v in parsed.metrics}}
         else:
@@ -228,9 +271,7 @@ class UpdateService:
                 update.text = text
                 update.edited_at = self.clock()
                 update.retracted_at = None
-                return ChatOutcome(
-                    status="recorded", summary=text, details={"update_id": str(update.id)}
-                )
+                return ChatOutcome(status="recorded", summary=text, details=_details(update))
         except IntegrityError:
             return ChatOutcome(status="duplicate")
 
@@ -279,3 +320,13 @@ class UpdateService:
         for model in (MetricSnapshot, Feedback):
             tenant.execute(delete(model).where(model.update_id == update.id))
         update.changes = {}
+
+
+def _details(update: Update) -> dict[str, str]:
+    """What the acknowledgement needs: the update's id, and the closed status it reopened."""
+    details = {"update_id": str(update.id)}
+    status = ((update.changes or {}).get("item") or {}).get("status")
+    if status and status[0] in CLOSED_STATUSES and status[1] not in CLOSED_STATUSES:
+        details["reopened"] = str(status[0])
+        details["status"] = str(status[1])
+    return details

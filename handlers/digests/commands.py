@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.commands.digests import DIGEST_USAGE, REMIND_USAGE, parse_digest, parse_remind
+from domain.vocabulary import CADENCES, DIGEST_KIND_CHOICES, WEEKDAYS
 from handlers.commands import CommandSet, Reply, Request
 from handlers.digests.messages import (
     posted_now,
@@ -17,8 +18,29 @@ from handlers.digests.sending import send_postings
 
 def add_subcommands(portfolio: CommandSet, roadmap: CommandSet) -> None:
     """/portfolio digest and /roadmap remind."""
-    portfolio.add("digest", DIGEST_USAGE, digest_command)
-    roadmap.add("remind", REMIND_USAGE, remind_command)
+    portfolio.add(
+        "digest",
+        DIGEST_USAGE,
+        digest_command,
+        examples=(
+            "/portfolio digest weekly mon 09:00 Europe/Berlin ranking",
+            "/portfolio digest daily 09:00 status",
+            "/portfolio digest off",
+        ),
+        words=(
+            ("cadences", CADENCES),
+            ("weekdays", WEEKDAYS),
+            ("kinds", DIGEST_KIND_CHOICES),
+            ("also", ("off", "list", "now", "preview")),
+        ),
+    )
+    roadmap.add(
+        "remind",
+        REMIND_USAGE,
+        remind_command,
+        examples=("/roadmap remind off", "/roadmap remind on"),
+        words=(("choices", ("off", "on")),),
+    )
 
 
 def digest_command(req: Request) -> Reply:

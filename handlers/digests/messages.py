@@ -11,6 +11,7 @@ from domain.schedule import Schedule
 from domain.services.digests import Digest, PauseNotice, ReminderDM, SubscriptionView
 from domain.vocabulary import WEEKDAY_NAMES, WEEKDAYS
 from handlers.blocks import MAX_BLOCKS, Message, build, context, divider, plain
+from handlers.buttons import REMINDER_BUTTONS, reminder_actions, with_actions
 from handlers.delivery import Refusal, refusal
 from handlers.digests.ranking import ranking_message
 from handlers.digests.status import status_message
@@ -180,7 +181,9 @@ def reminder_message(dm: ReminderDM) -> Message:
         + ", ".join(p.key for p in dm.products)
         + " need an update."
     )
-    return build(fallback=escape(fallback), lines=text.split("\n\n"), more="more products")
+    message = build(fallback=escape(fallback), lines=text.split("\n\n"), more="more products")
+    keys = [p.key for p in dm.products[:REMINDER_BUTTONS]]
+    return with_actions(message, *(reminder_actions(key) for key in keys))
 
 
 def _fallback(mrkdwn: str) -> str:

@@ -15,7 +15,9 @@ from domain.digest import (
 )
 from domain.vocabulary import MEASURE_LABELS
 from handlers.blocks import MAX_BLOCKS, Message, context, header, pack_lines, plain, section
+from handlers.buttons import list_actions
 from handlers.formats import format_count, format_money_short, format_percent
+from handlers.outlooks import bias_line
 from handlers.ranking import format_measure
 from handlers.render import escape, render
 
@@ -92,8 +94,17 @@ def ranking_message(
     if d.movers or d.left:
         movers = [(m, mover_reasons(m, d.currency)) for m in d.movers]
         blocks.append(section(render("digest/ranking_movers.mrkdwn.j2", d=d, movers=movers)))
-    room = max_blocks - len(blocks) - 1
+    if d.biases:
+        blocks.append(context(" · ".join(f":warning: {bias_line(b)}" for b in d.biases[:2])))
+    menus = list_actions(
+        [(line.key, line.name) for line in d.lines[:RANKING_ROWS]],
+        block_id="msg_digest_ranking",
+        suffix="RANKING",
+    )
+    room = max_blocks - len(blocks) - 1 - (menus is not None)
     blocks.extend(pack_lines(_lines(d), room=room, more="more products"))
+    if menus is not None:
+        blocks.append(menus)
     blocks.append(context("`/portfolio rank` for the full ranking · `/portfolio digest off` stops"))
     top = ", ".join(
         f"{line.position}. {line.key} ({format_measure(d.measure, d.currency, line.value)})"

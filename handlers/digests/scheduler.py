@@ -30,11 +30,14 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from slack_sdk import WebClient
+from slack_sdk.oauth.token_rotation import TokenRotator
 
 from domain.services import Services
 from domain.services.digests import ClaimedPosting
+from domain.services.installs import NO_TOKEN
 from handlers.delivery import Sleep, build_client, no_token
 from handlers.digests.sending import send_postings, send_reminders
+from handlers.installs import current_bot
 
 log = logging.getLogger("folio.scheduler")
 
@@ -49,8 +52,12 @@ def workspace_clients(
     base_url: str,
     installation_store: Any | None = None,
     sleep: Sleep = time.sleep,
+    rotator: TokenRotator | None = None,
 ) -> ClientFor:
-    """Each workspace's client: the one bot token, or the bot token its installation stored."""
+    """Each workspace's client: the one bot token, or the bot token its installation stored.
+
+    A rotating token about to expire is refreshed first (`rotator`, as Bolt does per request).
+    """
     shared = build_client(token, base_url=base_url, sleep=sleep) if token else None
     cache: dict[str, WebClient] = {}
     lock = threading.Lock()
@@ -60,7 +67,7 @@ def workspace_clients(
             return shared
         if installation_store is None:
             return None
-        bot = installation_store.find_bot(enterprise_id=None, team_id=team_id)
+        bot = current_bot(installation_store, team_id, rotator)
         if bot is None or not bot.bot_token:
             return None
         with lock:
@@ -144,6 +151,7 @@ class DigestJobs:
             for team_id, team_dms in _by_team(dms).items():
                 client = self.clients(team_id)
                 if client is None:
+                    self.services.installs.lost_token(team_id, NO_TOKEN)  # no retry each tick
                     for dm in team_dms:
                         self.services.reminders.done(dm, ok=False, now=now)
                     continue
@@ -162,7 +170,18 @@ class DigestJobs:
             return report
 
     def _no_client(self, team_id: str, batch: Sequence[ClaimedPosting]) -> None:
-        log.warning("digest: no bot token for team=%s; %s postings wait", team_id, len(batch))
+        """No token for the workspace (uninstalled, revoked): its digests pause until an install.
+
+        The postings keep their retry; paused subscriptions are not claimed, so nothing is
+        retried (nor any reminder tried) until an install resumes them.
+        """
+        paused = self.services.installs.lost_token(team_id, NO_TOKEN)
+        log.warning(
+            "digest: no bot token for team=%s; %s postings wait, %s subscriptions paused",
+            team_id,
+            len(batch),
+            paused,
+        )
         for posting in batch:
             self.services.outbox.record_outcome(posting, no_token(), now=self.services.clock())
 

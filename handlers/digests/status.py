@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.digest import DUE_WINDOW_DAYS, STALE_AFTER, StatusDigest
 from handlers.blocks import MAX_BLOCKS, SECTION_BUDGET, Message, context, header, plain, section
+from handlers.buttons import list_actions, status_products
 from handlers.digests.ranking import CADENCE_WORDS, since_words
 from handlers.formats import format_count
 from handlers.render import escape, render
@@ -17,6 +18,7 @@ STATUS_GROUPS = (
     ("health", "Health changes", "health_changes"),
     ("blocker", "New blockers", "new_blockers"),
     ("overdue", "Overdue", "overdue"),
+    ("slip", "Likely to slip at their current pace", "slipping"),
     ("done", "Done", "done"),
     ("status", "Status changes", "status_changes"),
     ("cleared", "Blockers cleared", "cleared_blockers"),
@@ -40,9 +42,10 @@ def status_message(
         header(title),
         context(render("digest/status_intro.mrkdwn.j2", d=d, tz=tz, since_label=since)),
     ]
+    menus = list_actions(status_products(d), block_id="msg_digest_status", suffix="STATUS")
     for kind, heading, attribute in STATUS_GROUPS:
         entries = getattr(d, attribute)
-        if not entries or len(blocks) >= max_blocks - 1:
+        if not entries or len(blocks) >= max_blocks - 1 - (menus is not None):
             continue
         blocks.append(section(_group(kind, heading, entries, d)))
     if d.quiet:
@@ -52,6 +55,8 @@ def status_message(
                 f"nothing due within {DUE_WINDOW_DAYS} days."
             )
         )
+    if menus is not None:
+        blocks.append(menus)
     blocks.append(context("Post updates in chat, e.g. `CHK-3: testing 80%` · `/roadmap CHK`"))
     fallback = f"{title}: " + (", ".join(_summary(d)) or "all quiet")
     return Message(text=plain(escape(fallback), 3000), blocks=blocks[:max_blocks])

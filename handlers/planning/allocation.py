@@ -233,7 +233,7 @@ def allocation_message(view: AllocationView) -> Message:
     bound = "" if view.bound is None else shown(view.bound)
     title = f"Allocation · {view.portfolio}"
     fallback = (
-        f"Allocation of {view.portfolio}: {len(view.funded)} funded, "
+        f"Allocation of {view.portfolio}: {len(view.funded):,} funded, "
         f"{format_money(view.used, view.currency)} used of "
         f"{format_money(view.budget, view.currency)}, total {label} {total}"
     )

@@ -25,7 +25,7 @@ def post_chart(req: Request) -> Reply:
     if request.kind == "bubble":
         data = req.services.planning.chart_points(req.actor, req.channel_id)
         png, title, alt = bubble_png(data)
-        count = len(data.points)
+        shown, more = shown_words(len(data.points), len(data.points)), ""
     else:
         view = req.services.ranking.rank(
             req.actor,
@@ -33,7 +33,12 @@ def post_chart(req: Request) -> Reply:
             RankRequest(measure=request.measure, top=charts.MAX_BARS, category=None),
         )
         png, title, alt = ranking_png(view)
-        count = view.total
+        shown = shown_words(len(view.rows), view.total)
+        more = (
+            f" The whole ranking: `/portfolio rank {view.measure}`."
+            if len(view.rows) < view.total
+            else ""
+        )
     try:
         req.client.files_upload_v2(
             channel=req.channel_id,
@@ -41,13 +46,19 @@ def post_chart(req: Request) -> Reply:
             filename=f"{request.kind}-chart.png",
             title=title,
             alt_txt=alt,
-            initial_comment=f"{title} ({count:,} product{'s' if count != 1 else ''})",
+            initial_comment=f"{title} ({shown})",
         )
     except SlackApiError as error:
         return Reply(cant_post(error, "post the chart here"))
     return Reply(
-        text_message(f":bar_chart: Posted *{escape(title)}* to this channel ({count:,} products).")
+        text_message(f":bar_chart: Posted *{escape(title)}* to this channel ({shown}).{more}")
     )
+
+
+def shown_words(shown: int, total: int) -> str:
+    """`12 products`, or `the top 25 of 310 products` when a chart shows only some."""
+    noun = f"product{'s' if total != 1 else ''}"
+    return f"{total:,} {noun}" if shown >= total else f"the top {shown:,} of {total:,} {noun}"
 
 
 def bubble_png(data: ChartData) -> tuple[bytes, str, str]:
@@ -64,7 +75,7 @@ def bubble_png(data: ChartData) -> tuple[bytes, str, str]:
         for p in data.points
     ]
     alt = (
-        f"Bubble chart of {len(points)} products of {data.portfolio}: confidence across, ROI "
+        f"Bubble chart of {len(points):,} products of {data.portfolio}: confidence across, ROI "
         "up, bubble area by investment, colour by category."
     )
     return charts.bubble_chart(points, title=title, currency=data.currency), title, alt
@@ -74,6 +85,8 @@ def ranking_png(view: RankingView) -> tuple[bytes, str, str]:
     """The ranking as a bar chart (PNG bytes), with its title and alt text."""
     label = MEASURE_LABELS[view.measure]
     title = f"{label[:1].upper()}{label[1:]} ranking · {view.portfolio}"
+    if len(view.rows) < view.total:
+        title += f" · top {len(view.rows):,} of {view.total:,}"
     bars = [
         charts.Bar(
             key=row.key, label=row.name, value=float(row.value) if row.value is not None else None

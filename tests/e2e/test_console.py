@@ -48,7 +48,7 @@ def test_piped_console_answers_and_exits_zero(tmp_path: Path) -> None:
     # A correction of a top-level message shows in the channel, not in a thread nobody sees.
     assert "\n(only visible to you)  Folio: ⚠️ There is no item CHK-9." in out
     assert "Added *NEW* New Thing" in out
-    assert "Product keys are upper-case: did you mean" in out  # `add bad` gets a specific answer
+    assert "BAD needs a name too" in out  # `add bad` (any case) gets a specific answer
     assert "Only its owner or a portfolio manager can change CHK" in out  # carol is refused …
     assert "Who can: @bob, @alice" in out  # … and told who can
     assert "Traceback" not in out + result.stderr
@@ -85,3 +85,12 @@ def test_a_bot_token_alone_is_explained_not_ignored(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "SLACK_APP_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
     assert "xoxb-only" not in result.stderr + result.stdout
+
+
+def test_the_simulated_clock_resumes_where_the_last_session_left_it(tmp_path: Path) -> None:
+    moved = run_console(tmp_path, ":clock +3d\n").stdout
+    shown = moved.split("(simulated time: ", 1)[1].split(")", 1)[0]
+    result = run_console(tmp_path, ":clock\n")
+    assert result.returncode == 0, result.stderr
+    assert "Simulated time resumes at" in result.stdout
+    assert f"(simulated time: {shown})" in result.stdout

@@ -140,16 +140,34 @@ def test_a_bad_file_imports_nothing_and_names_every_bad_line(
     before = target.export(ADMIN, None).text
     result = run_import(database, bad)
     assert result.returncode == 1
-    assert "Nothing was imported: 2 lines have problems" in result.stderr
+    # One pass: the cells that don't read and the objective the database lacks, together.
+    assert "Nothing was imported: 3 lines have problems" in result.stderr
     assert "line 3: investment:" in result.stderr and "line 5: stage:" in result.stderr
-    assert target.export(ADMIN, None).text == before  # the parse failed: nothing written
+    assert "line 7: objectives: there is no objective `NOPE`" in result.stderr
+    assert target.export(ADMIN, None).text == before  # nothing written
     fixed = tmp_path / "fixed.csv"
     lines[2], lines[4] = exported.read_text(encoding="utf-8-sig").splitlines()[2:5:2]
     fixed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run_import(database, fixed)
     assert result.returncode == 1
+    assert "Nothing was imported: 1 line has problems" in result.stderr
     assert "line 7: objectives: there is no objective `NOPE`" in result.stderr
     assert target.export(ADMIN, None).text == before  # checked against the database: still none
+
+
+def test_the_command_line_lists_every_problem_not_only_the_first_twenty(
+    database: Database, exported: Path, target: TransferService, tmp_path: Path
+) -> None:
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    header, first = lines[0], lines[1]
+    rows = [with_cell(with_cell(first, 0, f"BAD{n}"), 6, "lots") for n in range(30)]
+    bad = tmp_path / "many.csv"
+    bad.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = run_import(database, bad)
+    assert result.returncode == 1
+    assert "Nothing was imported: 30 lines have problems" in result.stderr
+    assert all(f"line {n}: investment:" in result.stderr for n in range(2, 32))
+    assert "more problems" not in result.stderr
 
 
 def test_a_missing_or_non_utf8_file_is_explained(database: Database, tmp_path: Path) -> None:

@@ -111,9 +111,7 @@ def test_the_request_s_own_listener_goes_first(services: Services, clock: Clock)
     assert processor.decided == ["Ev1"]
 
 
-def test_a_row_left_by_a_crash_is_resumed_after_its_lease(
-    services: Services, clock: Clock
-) -> None:
+def test_a_row_left_by_a_crash_is_resumed_after_its_lease(services: Services, clock: Clock) -> None:
     services.inbox.receive(TEAM, "Ev1", "message", body("Ev1"))
     crashed = services.inbox.claim_event(TEAM, "Ev1", "crashed-runner")
     assert crashed is not None  # … and the process died before settling it
@@ -164,9 +162,7 @@ def test_a_decision_is_not_taken_twice(services: Services, clock: Clock) -> None
     assert up.decided == [] and up.acknowledged == ["Ev1"]
 
 
-def test_a_permanent_failure_is_recorded_with_its_reason(
-    services: Services, clock: Clock
-) -> None:
+def test_a_permanent_failure_is_recorded_with_its_reason(services: Services, clock: Clock) -> None:
     services.inbox.receive(TEAM, "Ev1", "message", body("Ev1"))
     broken = Recorder(fail=KeyError("user"))
     assert worker(services, broken, "w").process_event(TEAM, "Ev1", CLIENT) == "failed"

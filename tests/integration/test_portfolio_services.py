@@ -112,13 +112,22 @@ def test_member_cannot_add_products_and_is_told_who_can(demo: Services) -> None:
     assert product_count(demo) == 4
 
 
-def test_owner_changes_own_product_but_not_money(demo: Services) -> None:
+def test_owner_changes_stage_directly_but_only_proposes_money_and_confidence(
+    demo: Services,
+) -> None:
     set_(demo, "set CHK | confidence 60% | stage testing", actor=BOB)
     card = demo.products.show(BOB, "CHK")
-    assert card.confidence == Decimal("0.6000") and card.stage == "testing"
+    assert card.stage == "testing"
+    assert card.confidence == Decimal("0.7000")  # a proposal until a manager accepts it
+    set_(demo, "set CHK | investment 1m", actor=BOB)
+    card = demo.products.show(BOB, "CHK")
+    assert card.investment == Decimal("120000.00")
+    assert [(p.field, p.after) for p in card.pending] == [
+        ("investment", Decimal("1000000")),
+        ("confidence", Decimal("0.6")),
+    ]
     with pytest.raises(PermissionDenied):
-        set_(demo, "set CHK | investment 1m", actor=BOB)
-    assert demo.products.show(BOB, "CHK").investment == Decimal("120000.00")
+        set_(demo, "set CHK | owner <@U0DAN>", actor=BOB)
 
 
 def test_owner_cannot_change_someone_elses_product(demo: Services) -> None:

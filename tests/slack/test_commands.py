@@ -44,11 +44,14 @@ def help_verbs(answer: Post, command: str) -> list[str]:
 
 
 def test_help_lists_the_subcommands_in_a_fixed_order(slack: SlackDriver) -> None:
-    portfolio = "setup add set show list rank remove grant use digest objective weights "
-    portfolio += "allocate balance chart export"
+    portfolio = "setup add set show list rank remove restore grant use rename delete "
+    portfolio += "proposals accept reject digest "
+    portfolio += "objective weights "
+    portfolio += "allocate balance chart export "
+    portfolio += "whatif scenario frontier forecast outcome calibration"
     assert help_verbs(slack.command("help"), "/portfolio") == portfolio.split()
     roadmap = help_verbs(slack.command("help", command="/roadmap"), "/roadmap")
-    assert roadmap == ["CHK", "add", "update", "remind", "rank"]
+    assert roadmap == ["CHK", "add", "update", "remind", "rank", "forecast"]
 
 
 def test_setup_then_add_announces_in_channel(slack: SlackDriver) -> None:
@@ -85,7 +88,8 @@ def test_show_is_a_product_card(ready: SlackDriver) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("add chk Checkout", "upper-case"),
+        ("add ch-k Checkout", "only letters A–Z and digits"),
+        ("add chk Checkout", "CHK already exists"),  # keys in any case are the same key
         ("add C Checkout", "2 to 10"),
         ("add ABCDEFGHIJK Checkout", "2 to 10"),
         ("add CHK Again", "already exists"),

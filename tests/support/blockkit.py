@@ -122,3 +122,29 @@ def assert_valid_message(payload: Mapping[str, Any], *, surface: str = "message"
     """Fail the test, listing every problem, if Slack would reject this payload's blocks."""
     problems = block_problems(payload, surface=surface)
     assert not problems, "Invalid Block Kit payload:\n- " + "\n- ".join(problems)
+
+
+@cache
+def view_validator(surface: str) -> Draft202012Validator:
+    """A validator for a whole view (`modal_view` or `home_view` of Slack's schema)."""
+    schema = json.loads((SCHEMAS / "block-kit.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator({"$ref": f"#/$defs/{surface}_view", "$defs": schema["$defs"]})
+
+
+def view_problems(view: Mapping[str, Any]) -> list[str]:
+    """Every problem Slack would reject in a view (modal or home), and our rules on blocks."""
+    surface = str(view.get("type"))
+    if surface not in ("modal", "home"):
+        return [f"a view's type is modal or home, not {surface!r}"]
+    problems = [
+        f"schema: view/{'/'.join(str(p) for p in best_match([e]).absolute_path)}: "
+        f"{_short(best_match([e]).message)}"
+        for e in view_validator(surface).iter_errors(dict(view))
+    ]
+    return problems + block_problems(view, surface=surface)
+
+
+def assert_valid_view(view: Mapping[str, Any]) -> None:
+    """Fail the test, listing every problem, if Slack would reject this view."""
+    problems = view_problems(view)
+    assert not problems, "Invalid view:\n- " + "\n- ".join(problems)

@@ -56,6 +56,9 @@ def product(health: str | None = None, stage: str | None = None, note: str = "")
         ("   PAY2-14: done", ("PAY2", 14, "item")),
         ("CHK-3 : done", ("CHK", 3, "item")),
         ("CHK-0: done", ("CHK", 0, "item")),
+        ("chk-3: testing", ("CHK", 3, "item")),
+        ("Chk: at risk", ("CHK", None, "product")),
+        ("chk metrics: revenue 1", ("CHK", None, "metrics")),
     ],
 )
 def test_prefixes_are_recognised(text: str, prefix: tuple[str, int | None, str]) -> None:
@@ -65,8 +68,6 @@ def test_prefixes_are_recognised(text: str, prefix: tuple[str, int | None, str])
 @pytest.mark.parametrize(
     "text",
     [
-        "chk-3: testing",
-        "Chk: at risk",
         "CHK testing 80%",
         "hello CHK: at risk",
         "C: one letter",
@@ -396,8 +397,14 @@ def test_brief_metrics_example() -> None:
 
 def test_metrics_with_currency_and_semicolon() -> None:
     assert parse_chat_update("CHK metrics: revenue $1.2m; nps 42") == MetricsUpdate(
-        "CHK", (("revenue", D("1200000")), ("nps", D("42")))
+        "CHK", (("revenue", D("1200000")), ("nps", D("42"))), (("revenue", "USD"),)
     )
+
+
+def test_metrics_keep_the_currency_each_was_written_in() -> None:
+    parsed = parse_chat_update("CHK metrics: revenue €5k, arr 120k USD, csat 4.4")
+    assert isinstance(parsed, MetricsUpdate)
+    assert parsed.currencies == (("revenue", "EUR"), ("arr", "USD"))
 
 
 def test_metric_values_are_exact_and_plainly_written() -> None:
@@ -513,3 +520,80 @@ def test_any_text_after_a_prefix_parses_or_raises_invalid_input(body: str) -> No
         except InvalidInput:
             continue
         assert parsed is not None
+
+
+# one grammar with the slash commands: typos, clearing, length
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "hint"),
+    [
+        ("CHK-2: tseting 50%", "tseting", "testing"),
+        ("CHK-2: tseting", "tseting", "testing"),
+        ("CHK-2: in progres, 40%", "in progres", "in progress"),
+        ("CHK-2: shiped", "shiped", "shipped"),
+        ("CHK-2: tseting 50% waiting on the vendor", "tseting", "testing"),
+    ],
+)
+def test_a_mistyped_status_is_refused_with_did_you_mean(text: str, said: str, hint: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_chat_update(text)
+    message = caught.value.message
+    assert f"`{said}` isn't a status. Did you mean `{hint}`?" in message
+    assert "Nothing was recorded" in message
+
+
+def test_a_percentage_after_words_that_are_no_status_is_not_a_silent_note() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_chat_update("CHK-3: tests at 80%")
+    assert "`tests` isn't a status, so `80%` wasn't taken as progress" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CHK-3: delayed",
+        "CHK-3: waiting on design",
+        "CHK-3: load tests pass at 95% on staging",
+        "CHK-3: done with the QA review",
+    ],
+)
+def test_ordinary_notes_stay_notes(text: str) -> None:
+    parsed = parse_chat_update(text)
+    assert isinstance(parsed, ItemUpdate) and parsed.note
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("CHK: at rsik, vendor late", "at risk"),
+        ("CHK: growht", "growth"),
+        ("CHK: on trak", "on track"),
+    ],
+)
+def test_a_mistyped_health_or_stage_is_refused(text: str, hint: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(f"Did you mean `{hint}`")):
+        parse_chat_update(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["CHK-3: blocker: none", "CHK-3: blocked by -", "CHK-3: blocker: n/a"]
+)
+def test_a_blocker_of_none_clears_it(text: str) -> None:
+    assert parse_chat_update(text) == item(clears_blocker=True)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "what"), [("CHK-3: ", "A note"), ("CHK: ", "A note"), ("CHK feedback: ", "Feedback")]
+)
+def test_notes_and_feedback_have_the_slash_commands_limit(prefix: str, what: str) -> None:
+    assert parse_chat_update(prefix + "x" * 500) is not None
+    with pytest.raises(InvalidInput) as caught:
+        parse_chat_update(prefix + "x" * 4400)
+    assert caught.value.message.startswith(f"{what} can be at most 500 characters")
+    assert "4,400" in caught.value.message
+
+
+def test_a_long_blocker_is_refused_like_a_long_note() -> None:
+    with pytest.raises(InvalidInput, match="A blocker can be at most 500"):
+        parse_chat_update("CHK-3: blocked by " + "y" * 501)

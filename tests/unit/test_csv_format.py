@@ -18,6 +18,7 @@ from domain.csv_format import (
     write_products_csv,
 )
 from domain.errors import InvalidInput
+from domain.grammar import BIDI_CONTROLS
 from domain.vocabulary import HEALTHS, STAGES
 
 FULL_HEADER = ",".join(COLUMNS)
@@ -365,8 +366,9 @@ flows = st.decimals(
     min_value=-(Decimal(10) ** 12), max_value=Decimal(10) ** 12, places=2, allow_nan=False
 ).map(lambda d: d.quantize(Decimal("0.01")))
 keys = st.from_regex(r"[A-Z][A-Z0-9]{1,9}", fullmatch=True)
-text_chars = st.characters(
-    blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"), blacklist_characters="\ufeff"
+text_chars = st.characters(  # what a name may hold: no control or direction-override marks
+    blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"),
+    blacklist_characters="\ufeff" + "".join(sorted(BIDI_CONTROLS)),
 )
 
 

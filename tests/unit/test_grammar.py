@@ -21,6 +21,13 @@ from domain.grammar import (
     parse_positive_int,
     split_command,
 )
+from domain.words import (
+    is_clear_word,
+    near_word,
+    one_edit_apart,
+    parse_health,
+    parse_status,
+)
 
 # split_command
 
@@ -155,10 +162,15 @@ def test_valid_keys_are_returned(key: str) -> None:
     assert parse_key(f" {key} ") == key
 
 
-def test_lower_case_key_suggests_upper_case() -> None:
-    with pytest.raises(InvalidInput) as caught:
-        parse_key("chk")
-    assert caught.value.message == "Product keys are upper-case: did you mean `CHK`?"
+@pytest.mark.parametrize("written", ["chk", "Chk", "cHK"])
+def test_a_key_in_any_case_is_the_upper_case_key(written: str) -> None:
+    assert parse_key(written) == "CHK"
+
+
+def test_a_key_with_non_ascii_letters_names_them() -> None:
+    with pytest.raises(InvalidInput, match="only letters A–Z and digits") as caught:
+        parse_key("chß")
+    assert "`ß`" in caught.value.message
 
 
 @pytest.mark.parametrize(("key", "length"), [("C", 1), ("ABCDEFGHIJK", 11)])
@@ -200,9 +212,8 @@ def test_item_ref_is_split_into_key_and_number() -> None:
     assert parse_item_ref(" PAY2-120 ") == ("PAY2", 120)
 
 
-def test_lower_case_item_ref_suggests_upper_case() -> None:
-    with pytest.raises(InvalidInput, match="did you mean `CHK-3`"):
-        parse_item_ref("chk-3")
+def test_an_item_ref_in_any_case_is_read() -> None:
+    assert parse_item_ref("chk-3") == ("CHK", 3)
 
 
 def test_item_ref_without_dash_shows_the_form() -> None:
@@ -358,3 +369,83 @@ def test_any_command_text_splits_or_raises_invalid_input(text: str) -> None:
     assert cmd.verb == cmd.verb.lower()
     assert all(name and value for name, value in cmd.fields)
     assert len({name for name, _ in cmd.fields}) == len(cmd.fields)
+
+
+# the words chat updates and `|` fields share
+
+
+@pytest.mark.parametrize(
+    ("written", "health"),
+    [
+        ("red", "off track"),
+        ("Amber", "at risk"),
+        ("yellow", "at risk"),
+        ("green", "on track"),
+        ("at-risk", "at risk"),
+        ("offtrack", "off track"),
+        ("On Track", "on track"),
+    ],
+)
+def test_health_words_are_the_chat_words(written: str, health: str) -> None:
+    assert parse_health(written) == health
+
+
+def test_a_mistyped_health_gets_a_suggestion_and_the_choices() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_health("at rsik")
+    assert "Did you mean `at risk`?" in caught.value.message
+    assert "`red`" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("written", "status"),
+    [
+        ("wip", "in progress"),
+        ("shipped", "done"),
+        ("In-Progress", "in progress"),
+        ("QA", "testing"),
+    ],
+)
+def test_status_synonyms_are_the_chat_synonyms(written: str, status: str) -> None:
+    assert parse_status(written) == status
+
+
+def test_a_mistyped_status_gets_did_you_mean() -> None:
+    with pytest.raises(InvalidInput, match="Did you mean `testing`"):
+        parse_status("tseting")
+
+
+@pytest.mark.parametrize("written", ["none", "None", "-", "—", "n/a", "no", "nothing"])
+def test_clear_words(written: str) -> None:
+    assert is_clear_word(written)
+
+
+@pytest.mark.parametrize("written", ["legal review", "nonexistent vendor", "no-one knows"])
+def test_ordinary_text_does_not_clear(written: str) -> None:
+    assert not is_clear_word(written)
+
+
+def test_near_word_takes_only_close_typos() -> None:
+    assert near_word("tseting", ["testing", "done"]) == "testing"
+    assert near_word("testing", ["testing"]) is None  # exact is not a typo
+    assert near_word("waiting", ["testing", "done"]) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "known", "close"),
+    [
+        ("CHX", "CHK", True),
+        ("CKH", "CHK", True),
+        ("CHKK", "CHK", True),
+        ("CH", "CHK", True),
+        ("CHK", "CHK", False),
+        ("ABC", "CHK", False),
+        ("CXX", "CHK", False),
+    ],
+)
+def test_one_edit_apart(typed: str, known: str, close: bool) -> None:
+    assert one_edit_apart(typed, known) is close
+
+
+def test_unblocked_is_a_field_without_a_value() -> None:
+    assert split_command("update CHK-3 | unblocked").fields == (("unblocked", ""),)

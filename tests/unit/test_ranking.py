@@ -280,3 +280,47 @@ def test_rounding_boundary_matches_decimal_half_up() -> None:
         ("B", Decimal("0.0001")),
         ("A", Decimal("0.0000")),
     ]
+
+
+# a product's score is a property of the portfolio, not of the view
+
+
+def test_a_category_lists_fewer_rows_but_keeps_the_portfolio_s_scores() -> None:
+    items = [
+        product("A", 100, 500, category="Core"),
+        product("B", 100, 300, category="Growth"),
+        product("C", 100, 200, category="Core"),
+        product("D", 100, 110, category="Growth"),
+    ]
+    weights = Weights(roi=Decimal(1))
+    full = {r.item.key: r.value for r in rank(items, "score", weights=weights)}
+    core = rank(items, "score", weights=weights, category="core")
+    assert keys(core) == ["A", "C"]
+    assert [r.value for r in core] == [full["A"], full["C"]]
+    assert full["C"] != Decimal(0)  # C is not the worst of the portfolio, so not 0 in Core
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    items=portfolios(),
+    measure=st.sampled_from(MEASURES),
+    skip=st.integers(0, 6),
+    top=st.integers(1, 5),
+)
+def test_a_page_is_a_slice_of_the_full_ranking(
+    items: list[RankInput], measure: str, skip: int, top: int
+) -> None:
+    full = rank(items, measure, discount_rate=RATE)
+    assert rank(items, measure, discount_rate=RATE, skip=skip, top=top) == full[skip : skip + top]
+
+
+def test_values_beyond_float_precision_keep_the_portfolio_s_scores_in_a_category() -> None:
+    huge = "1" + "0" * 29
+    items = [
+        product("A", 1, huge + "1", category="Core"),
+        product("B", 1, huge + "2", category="Growth"),
+        product("C", 1, huge + "0", category="Core"),
+    ]
+    full = {r.item.key: r for r in rank(items, "score", weights=Weights(roi=Decimal(1)))}
+    core = rank(items, "score", weights=Weights(roi=Decimal(1)), category="Core", skip=1)
+    assert [(r.position, r.item.key, r.value) for r in core] == [(2, "C", full["C"].value)]

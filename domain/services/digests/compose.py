@@ -8,6 +8,7 @@ portfolio posted to many channels is read once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,8 @@ from domain.digest import (
 )
 from domain.models import DigestPosting, DigestSubscription, Portfolio
 from domain.ranking import RankInput
+from domain.services.calibration import digest_biases
+from domain.services.forecasts import digest_slips
 from domain.store import Tenant
 
 Digest = RankingDigest | StatusDigest
@@ -63,7 +66,7 @@ def compose(
     """One digest of a portfolio (for a subscription, or for a preview without one)."""
     previous, compared_with, from_start = previous_snapshot(tenant, sub, kind)
     if kind == "ranking":
-        return compose_ranking(
+        ranking = compose_ranking(
             facts.ranking(tenant, portfolio),
             portfolio=portfolio.name,
             currency=portfolio.currency,
@@ -75,16 +78,19 @@ def compose(
             compared_with=compared_with,
             since_subscribed=from_start,
         )
-    return compose_status(
+        return replace(ranking, biases=digest_biases(tenant, portfolio))
+    today = now.astimezone(ZoneInfo(tz)).date()
+    status = compose_status(
         facts.status(tenant, portfolio),
         portfolio=portfolio.name,
         currency=portfolio.currency,
         now=now,
-        today=now.astimezone(ZoneInfo(tz)).date(),
+        today=today,
         previous=previous,
         compared_with=compared_with,
         since_subscribed=from_start,
     )
+    return replace(status, slipping=digest_slips(tenant, portfolio, today))
 
 
 def previous_snapshot(

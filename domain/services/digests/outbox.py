@@ -24,7 +24,7 @@ from domain.services.clock import Clock
 from domain.services.digests.claims import ClaimRules, Due, claim, due_work, renew
 from domain.services.digests.compose import Digest, Facts, compose
 from domain.services.digests.schedules import next_event, schedule_of
-from domain.store import Store, System
+from domain.store import Store, System, retried
 
 log = logging.getLogger("folio.digests")
 
@@ -88,10 +88,12 @@ class Outbox:
         due = Due(subscription_id, team_id, f"now:{now.isoformat()}", None, kinds)
         return self._claim_and_compose([due], now, runner)
 
+    @retried
     def renew_claims(self, runner: str, posting_ids: Iterable[int], now: datetime) -> int:
         """Heartbeat: a live sender keeps its claims fresh so nobody takes them over."""
         return renew(self.store, runner, list(posting_ids), now)
 
+    @retried
     def record_outcome(
         self, posting: ClaimedPosting, outcome: DeliveryOutcome, *, now: datetime
     ) -> PauseNotice | None:

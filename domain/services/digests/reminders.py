@@ -21,7 +21,7 @@ from domain.services.access import ensure_workspace
 from domain.services.clock import Clock
 from domain.services.digests.claims import GRACE
 from domain.services.digests.schedules import schedule_of
-from domain.store import Store, Tenant
+from domain.store import Store, Tenant, retried
 from domain.views import Actor
 
 
@@ -70,6 +70,7 @@ class Reminders:
         self.clock = clock
         self.grace = grace
 
+    @retried
     def set_reminders(self, actor: Actor, *, off: bool) -> bool:
         """Turn the asker's own reminder DMs off (or back on); True when that changed something."""
         now = self.clock()
@@ -110,6 +111,7 @@ class Reminders:
             dms.extend(self._claim_for(sub, period))
         return dms
 
+    @retried
     def done(self, dm: ReminderDM, *, ok: bool, now: datetime) -> None:
         """Mark a reminder sent, or release its claims so a later tick tries again."""
         with self.store.transaction(dm.team_id) as tenant:

@@ -14,7 +14,7 @@ from domain.services.clock import Clock
 from domain.services.digests.compose import Digest, Facts, baseline, compose
 from domain.services.digests.outbox import ClaimedPosting, Outbox
 from domain.services.digests.schedules import apply_schedule, known_zone, schedule_of
-from domain.store import Store, Tenant
+from domain.store import Store, Tenant, retried
 from domain.views import Actor
 from domain.vocabulary import DIGEST_KINDS, digest_kinds
 
@@ -45,6 +45,7 @@ class Subscriptions:
         self.outbox = outbox
         self.default_timezone = default_timezone
 
+    @retried
     def subscribe(
         self, actor: Actor, channel_id: str, text: str, *, person_tz: str | None = None
     ) -> SubscriptionView:
@@ -94,6 +95,7 @@ class Subscriptions:
                 changed=changed or was_paused,
             )
 
+    @retried
     def unsubscribe(self, actor: Actor, channel_id: str) -> tuple[SubscriptionView, ...]:
         """Stop a channel's digests (all portfolios); postings already made are kept."""
         now = self.clock()
