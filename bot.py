@@ -33,7 +33,7 @@ import handlers
 from domain.services import Services, build_services
 from domain.services.clock import system_clock
 from domain.store import Store, make_engine
-from handlers import guard
+from handlers import web
 from handlers.chat import ChatUpdates
 from handlers.delivery import build_client
 from handlers.digests.scheduler import DigestJobs, DigestScheduler, workspace_clients
@@ -265,49 +265,13 @@ def oauth_settings(settings: Settings, engine: Any, services: Services) -> OAuth
 
 def create_wsgi_app(folio: Folio) -> Any:
     """The Flask app for HTTP mode: /slack/events, the OAuth pages, and /healthz."""
-    from flask import Flask, request
-    from slack_bolt.adapter.flask import SlackRequestHandler
-
-    flask_app = Flask("folio")
-    flask_app.config["MAX_CONTENT_LENGTH"] = guard.MAX_BODY_BYTES  # a chunked body too: 413
-    handler = SlackRequestHandler(folio.app)
-
-    @flask_app.post("/slack/events")
-    def slack_events() -> Any:
-        return guard.refuse(request, folio.settings.signing_secret) or handler.handle(request)
-
-    @flask_app.get("/slack/install")
-    def slack_install() -> Any:
-        return handler.handle(request)
-
-    @flask_app.get("/slack/oauth_redirect")
-    def slack_oauth_redirect() -> Any:
-        return handler.handle(request)
-
-    @flask_app.get("/healthz")
-    def healthz() -> Any:
-        problem = health_problem(folio)
-        if problem is not None:
-            return {"ok": False, "reason": problem}, 503
-        return {"ok": True}
-
-    return flask_app
-
-
-def health_problem(folio: Folio) -> str | None:
-    """Why Folio is unhealthy (the database cannot be written, the inbox backs up), or None."""
-    try:
-        backlog = folio.services.inbox.backlog()
-    except Exception as error:
-        log.warning("health check failed: %s", type(error).__name__)
-        return f"database unavailable ({type(error).__name__})"
-    if backlog.unwritable is not None:
-        return f"database cannot be written ({backlog.unwritable})"
-    if backlog.oldest is not None:
-        waited = (folio.services.clock() - backlog.oldest).total_seconds()
-        if waited > folio.settings.inbox_max_age_seconds:
-            return f"inbox backing up: {backlog.pending} waiting, the oldest for {int(waited)} s"
-    return None
+    return web.create_wsgi_app(
+        folio.app,
+        signing_secret=folio.settings.signing_secret,
+        health=lambda: web.health_problem(
+            folio.services, max_age_seconds=folio.settings.inbox_max_age_seconds
+        ),
+    )
 
 
 def run_http(settings: Settings) -> None:
