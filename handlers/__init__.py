@@ -8,6 +8,7 @@ modules (rank sits between list and remove).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from slack_bolt import App
 
@@ -97,7 +98,13 @@ def register(app: App, services: Services, directory: Directory) -> None:
     """Listen to the slash commands and chat messages, and answer any failure with an apology."""
     sets = command_sets()
     modals.register(app, services, directory, sets)  # before commands: bare `add` opens a form
-    commands.register(app, sets, services, directory)
+    commands.register(
+        app,
+        sets,
+        services,
+        directory,
+        after_change=partial(home.republish_after_command, services=services, directory=directory),
+    )
     chat.register(app, services, directory)
     home.register(app, services, directory)
     shortcuts.register(app, services, directory)

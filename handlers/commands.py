@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -28,6 +29,8 @@ from handlers.directory import Directory
 from handlers.replies import problem
 
 log = logging.getLogger("folio.commands")
+AfterChange = Callable[[WebClient, str, str, tuple[str, ...]], None]
+KEY_WORD = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})(?:-[0-9]+)?")
 HELP = "help"
 
 
@@ -236,6 +239,7 @@ def answer_command(
     commands: CommandSet,
     services: Services,
     directory: Directory,
+    after_change: AfterChange | None = None,
 ) -> None:
     """Acknowledge at once, then run the command and answer through response_url."""
     ack()
@@ -261,13 +265,37 @@ def answer_command(
     respond(
         **reply.message.payload(response_type="in_channel" if reply.in_channel else "ephemeral")
     )
+    if reply.in_channel and after_change is not None:  # a change: refresh what it shows on
+        after_change(client, team_id, user_id, named_keys(body.get("text") or ""))
+
+
+def named_keys(text: str) -> tuple[str, ...]:
+    """The product key a command names after its verb (`set CHK |…`, `update CHK-3 …`)."""
+    words = text.split("|", 1)[0].split()
+    match = KEY_WORD.fullmatch(words[1]) if len(words) > 1 else None
+    return (match.group(1).upper(),) if match else ()
 
 
 def register(
-    app: App, sets: Sequence[CommandSet], services: Services, directory: Directory
+    app: App,
+    sets: Sequence[CommandSet],
+    services: Services,
+    directory: Directory,
+    *,
+    after_change: AfterChange | None = None,
 ) -> None:
-    """Route each slash command (/portfolio, /roadmap) to its subcommands."""
+    """Route each slash command (/portfolio, /roadmap) to its subcommands.
+
+    `after_change(client, team, user, keys)` runs after a command that changed something
+    (its answer went to the channel): App Home uses it to republish the tabs it shows on.
+    """
     for commands in sets:
         app.command(commands.name)(
-            partial(answer_command, commands=commands, services=services, directory=directory)
+            partial(
+                answer_command,
+                commands=commands,
+                services=services,
+                directory=directory,
+                after_change=after_change,
+            )
         )

@@ -56,6 +56,19 @@ def publish_home(
     client.views_publish(user_id=user_id, view=home_view(view, tz=tz, notice=notice))
 
 
+def republish_after_command(
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    keys: tuple[str, ...],
+    *,
+    services: Services,
+    directory: Directory,
+) -> None:
+    """After a typed command changed something: the asker's tab and the product owners'."""
+    republish_home(client, services, directory, team_id, user_id, keys=keys)
+
+
 def republish_home(
     client: WebClient,
     services: Services,

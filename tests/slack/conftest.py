@@ -80,6 +80,7 @@ class SlackDriver:
             lambda f: any(p.kind == "response" for p in f.posts[before:]), timeout=10
         )
         answer = next(p for p in self.fake.posts[before:] if p.kind == "response")
+        self.drain()  # what the listener does after answering (App Home republished) is done
         if answer.blocks:
             assert_valid_message({"text": answer.text, "blocks": answer.blocks})
         assert answer.text

@@ -67,19 +67,21 @@ def test_everyone_else_sees_the_ranking_and_how_to_ask_for_more(ready: SlackDriv
 
 
 def test_the_messages_tab_is_acknowledged_and_publishes_nothing(ready: SlackDriver) -> None:
+    published = len(homes(ready, "U0BOB"))
     _, response = ready.event(app_home_opened_event(user="U0BOB", tab="messages"))
     ready.drain()
     assert response.status_code == 200
-    assert homes(ready, "U0BOB") == []
+    assert len(homes(ready, "U0BOB")) == published
 
 
 def test_home_is_republished_after_a_chat_update_and_shows_it(ready: SlackDriver) -> None:
     before = text_of(open_home(ready, "U0BOB"))
     assert "needs this week's update" in before
+    published = len(homes(ready, "U0BOB"))
     ready.say("CHK-1: testing, 60%")
     ready.settle(1, kinds=("reaction",))
     ready.drain()
-    assert ready.fake.wait_for(lambda f: len(homes(ready, "U0BOB")) == 2)
+    assert ready.fake.wait_for(lambda f: len(homes(ready, "U0BOB")) == published + 1)
     after = text_of(homes(ready, "U0BOB")[-1])
     assert "CHK-1* One-page checkout — testing 60%" in after
     assert "needs this week's update" not in after
@@ -142,3 +144,25 @@ def test_the_ranking_moves_since_the_last_digest(ready: SlackDriver, clock: Cloc
     text = text_of(open_home(ready, "U0CAROL"))
     assert "movement since the last digest" in text
     assert "`▲1` *1.* *PAY*" in text and "`▼1` *2.* *CHK*" in text
+
+
+def test_home_is_republished_after_a_typed_command_changes_what_it_shows(
+    ready: SlackDriver,
+) -> None:
+    before = text_of(open_home(ready, "U0BOB"))
+    assert "*CHK* Checkout · on track" in before
+    published = len(homes(ready, "U0BOB"))
+    asker = len(homes(ready, "U0ALICE"))
+    ready.command("set CHK | health off track")  # by alice, a manager; CHK is bob's
+    assert ready.fake.wait_for(lambda f: len(homes(ready, "U0BOB")) == published + 1)
+    after = text_of(homes(ready, "U0BOB")[-1])
+    assert "*CHK* Checkout · off track" in after
+    assert len(homes(ready, "U0ALICE")) == asker + 1, "the asker's own tab is refreshed too"
+
+
+def test_a_read_only_command_republishes_nothing(ready: SlackDriver) -> None:
+    open_home(ready, "U0BOB")
+    published = len(homes(ready, "U0BOB"))
+    ready.command("show CHK")
+    ready.command("rank")
+    assert len(homes(ready, "U0BOB")) == published
