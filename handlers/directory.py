@@ -87,6 +87,11 @@ class Directory:
         self._quiet_until: dict[str, float] = {}  # team -> no users.info call before then
         self._lock = threading.Lock()
 
+    def forget(self, team_id: str, user_id: str) -> None:
+        """Drop what is cached about a person: the next lookup asks Slack again."""
+        with self._lock:
+            self._cache.pop((team_id, user_id), None)
+
     def person(self, client: WebClient, team_id: str, user_id: str) -> Person:
         """The person, from cache or users.info (an unknown user is never an admin).
 

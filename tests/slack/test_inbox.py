@@ -61,6 +61,7 @@ def retried(body: str) -> dict[str, str]:
 def test_an_update_acknowledged_during_a_web_api_outage_is_processed_after_it(
     ready: SlackDriver, clock: Clock
 ) -> None:
+    ready.folio.directory.forget(TEAM, "U0BOB")  # bob is not known yet: Slack must say
     ready.fake.fail_next("users.info", status=500, times=CLIENT_TRIES)
     ts = ready.say("CHK-1: testing 80%", event_id="Ev0OUTAGE")  # answered 200
     ready.drain()
@@ -163,6 +164,7 @@ def test_healthz_is_ok_when_the_database_takes_writes(slack: SlackDriver) -> Non
 
 
 def test_healthz_reports_an_inbox_backing_up(ready: SlackDriver, clock: Clock) -> None:
+    ready.folio.directory.forget(TEAM, "U0BOB")  # bob is not known yet: Slack must say
     ready.fake.fail_next("users.info", status=500, times=CLIENT_TRIES)
     ready.say("CHK-1: testing 80%")
     ready.drain()

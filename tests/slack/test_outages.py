@@ -155,6 +155,7 @@ def test_no_acknowledged_event_is_lost_to_a_web_api_outage(
 ) -> None:
     slack = slack_via_proxy
     slack.folio.directory.person(slack.folio.app.client, TEAM, "U0ALICE")  # known: no lookup
+    slack.folio.directory.forget(TEAM, "U0BOB")  # not known yet: his updates need users.info
     api_proxy.cut()  # users.info, reactions.add: connections dropped
     answered = [deliver(slack, n) for n in range(6)]
     alice = [
