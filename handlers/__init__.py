@@ -19,6 +19,7 @@ from handlers import (
     commands,
     errors,
     home,
+    inbox,
     installs,
     mentions,
     objectives,
@@ -94,21 +95,38 @@ def command_sets() -> tuple[CommandSet, CommandSet]:
     return portfolio_set, roadmap_set
 
 
-def register(app: App, services: Services, directory: Directory) -> None:
-    """Listen to the slash commands and chat messages, and answer any failure with an apology."""
+def register(
+    app: App, services: Services, directory: Directory, *, listener_threads: int = 8
+) -> inbox.Processor:
+    """Listen to the slash commands and chat messages, and answer any failure with an apology.
+
+    `listener_threads` is the size of Bolt's listener pool: a command that finds every thread
+    taken is acknowledged with "Folio is busy" (handlers.inbox). Returns the inbox's processor
+    (chat updates and slash commands), for the worker that resumes what a crash or an outage
+    left (bot.py starts it).
+    """
     sets = command_sets()
     modals.register(app, services, directory, sets)  # before commands: bare `add` opens a form
-    commands.register(
-        app,
-        sets,
-        services,
-        directory,
-        after_change=partial(home.republish_after_command, services=services, directory=directory),
+    processor = inbox.Routed(
+        chat.ChatUpdates(services, directory),
+        commands.SlashCommands(
+            sets,
+            services,
+            directory,
+            after_change=partial(
+                home.republish_after_command, services=services, directory=directory
+            ),
+            takes=lambda body: not modals.opens_form(body),
+        ),
     )
-    chat.register(app, services, directory)
+    worker = inbox.InboxWorker(services, processor, pending=inbox.Pending(listener_threads))
+    listener = inbox.register(app, worker)
+    commands.register(app, sets, listener)
+    chat.register(app, listener)
     home.register(app, services, directory)
     shortcuts.register(app, services, directory)
     actions.register(app, sets, services, directory)  # buttons on what Folio posts (msg_…)
     mentions.register(app, sets, services, directory)  # @Folio help, @Folio CHK
     installs.register(app, services)  # app_uninstalled, tokens_revoked, app_rate_limited
     errors.register(app)
+    return processor

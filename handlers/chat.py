@@ -8,6 +8,7 @@ is answered, then `ChatUpdates.decide` records it (new, edited or deleted messag
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -230,7 +231,6 @@ def say_recorded_without_reaction(
         )
 
 
-def register(app: App, services: Services, directory: Directory) -> None:
+def register(app: App, listener: Callable[..., None]) -> None:
     """Message events: written to the inbox before the ack, processed right after it."""
-    worker = inbox.InboxWorker(services, ChatUpdates(services, directory))
-    inbox.register(app, worker, "message")
+    app.event("message")(listener)

@@ -13,10 +13,9 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from domain.errors import FolioError, InvalidInput
@@ -24,8 +23,11 @@ from domain.grammar import CommandText, did_you_mean, split_command
 from domain.services import Services
 from domain.views import Actor
 from handlers import help as helptext
+from handlers.advice import failure_text
 from handlers.blocks import Message
+from handlers.delivery.respond import Asker, ResponseUrl
 from handlers.directory import Directory
+from handlers.errors import log_failure
 from handlers.replies import problem
 
 log = logging.getLogger("folio.commands")
@@ -230,43 +232,88 @@ def run_command(
         return Reply(problem(exc))
 
 
-def answer_command(
-    ack: Ack,
-    body: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    *,
-    commands: CommandSet,
-    services: Services,
-    directory: Directory,
-    after_change: AfterChange | None = None,
-) -> None:
-    """Acknowledge at once, then run the command and answer through response_url."""
-    ack()
-    team_id = body.get("team_id") or ""
-    user_id = body.get("user_id") or ""
-    log.info(
-        "command team=%s user=%s command=%s verb=%s",
-        team_id,
-        user_id,
-        commands.name,
-        (body.get("text") or "").split(" ", 1)[0][:20],
-    )
-    actor = directory.actor(client, team_id, user_id)
-    reply = run_command(
-        commands,
-        body.get("text") or "",
-        actor=actor,
-        channel_id=body.get("channel_id") or "",
-        services=services,
-        client=client,
-        directory=directory,
-    )
-    respond(
-        **reply.message.payload(response_type="in_channel" if reply.in_channel else "ephemeral")
-    )
-    if reply.in_channel and after_change is not None:  # a change: refresh what it shows on
-        after_change(client, team_id, user_id, named_keys(body.get("text") or ""))
+class SlashCommands:
+    """The inbox's processor for /portfolio and /roadmap: run the command, then answer it.
+
+    `decide` runs the command against the database and returns the answer; the inbox keeps
+    that answer, so `acknowledge` (posting it to the response_url, then refreshing App Home
+    after a change) can be repeated without running the command again. A person's mistake or
+    a failure is an answer too, in the error handler's words ("Sorry, something went wrong…",
+    "I could not check your role…"): the person is waiting for it, so a command that failed
+    is not run again later behind their back. What the inbox resumes is a command a crash cut
+    off before it was answered.
+    """
+
+    def __init__(
+        self,
+        sets: Sequence[CommandSet],
+        services: Services,
+        directory: Directory,
+        *,
+        after_change: AfterChange | None = None,
+        takes: Callable[[dict[str, Any]], bool] = lambda body: True,
+    ) -> None:
+        self.sets = {commands.name: commands for commands in sets}
+        self.services = services
+        self.directory = directory
+        self.after_change = after_change
+        self.takes = takes  # False for what another listener answers (a bare `add` form)
+
+    def accepts(self, body: dict[str, Any]) -> bool:
+        """A /portfolio or /roadmap command that is not answered by a form."""
+        return body.get("command") in self.sets and self.takes(body)
+
+    def decide(self, body: dict[str, Any], client: WebClient) -> dict[str, Any]:
+        """Run the command once; return its answer and where it goes, as JSON."""
+        commands = self.sets[str(body.get("command"))]
+        team_id = str(body.get("team_id") or "")
+        user_id = str(body.get("user_id") or "")
+        text = str(body.get("text") or "")
+        verb = text.split(" ", 1)[0][:20]
+        log.info(
+            "command team=%s user=%s command=%s verb=%s", team_id, user_id, commands.name, verb
+        )
+        try:
+            actor = self.directory.actor(client, team_id, user_id)
+            reply = run_command(
+                commands,
+                text,
+                actor=actor,
+                channel_id=str(body.get("channel_id") or ""),
+                services=self.services,
+                client=client,
+                directory=self.directory,
+            )
+        except Exception as error:  # the person is waiting: tell them now, never retry quietly
+            log_failure(error, (team_id, user_id, commands.name, None))
+            reply = Reply(Message(text=failure_text(error)))
+        return {
+            "response_url": str(body.get("response_url") or ""),
+            "team_id": team_id,
+            "channel_id": str(body.get("channel_id") or ""),
+            "user_id": user_id,
+            "what": f"{commands.name} {verb}".strip(),
+            "message": reply.message.payload(
+                response_type="in_channel" if reply.in_channel else "ephemeral"
+            ),
+            "keys": list(named_keys(text)) if reply.in_channel else [],
+            "changed": reply.in_channel,
+        }
+
+    def acknowledge(self, decision: dict[str, Any], client: WebClient) -> None:
+        """Post the answer at the response_url (falling back to an ephemeral message)."""
+        team_id, user_id = decision["team_id"], decision["user_id"]
+        respond = ResponseUrl(
+            response_url=decision["response_url"],
+            client=client,
+            asker=Asker(team_id, decision["channel_id"] or None, user_id, decision["what"]),
+        )
+        respond(dict(decision["message"]))
+        if decision["changed"] and self.after_change is not None:
+            try:  # a change: refresh what it shows on (best effort, the answer is out)
+                self.after_change(client, team_id, user_id, tuple(decision["keys"]))
+            except Exception:
+                log.exception("could not refresh App Home after a command team=%s", team_id)
 
 
 def named_keys(text: str) -> tuple[str, ...]:
@@ -276,26 +323,11 @@ def named_keys(text: str) -> tuple[str, ...]:
     return (match.group(1).upper(),) if match else ()
 
 
-def register(
-    app: App,
-    sets: Sequence[CommandSet],
-    services: Services,
-    directory: Directory,
-    *,
-    after_change: AfterChange | None = None,
-) -> None:
-    """Route each slash command (/portfolio, /roadmap) to its subcommands.
+def register(app: App, sets: Sequence[CommandSet], listener: Callable[..., None]) -> None:
+    """Route each slash command (/portfolio, /roadmap) to the inbox's listener.
 
-    `after_change(client, team, user, keys)` runs after a command that changed something
-    (its answer went to the channel): App Home uses it to republish the tabs it shows on.
+    The command was acknowledged in the middleware (handlers.errors) once its inbox row was
+    written (handlers.inbox); the listener runs it through `SlashCommands`.
     """
     for commands in sets:
-        app.command(commands.name)(
-            partial(
-                answer_command,
-                commands=commands,
-                services=services,
-                directory=directory,
-                after_change=after_change,
-            )
-        )
+        app.command(commands.name)(listener)

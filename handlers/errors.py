@@ -25,7 +25,8 @@ from handlers.delivery.errors import api_error_code, needed_scope, response_mess
 from handlers.delivery.respond import Asker, ResponseUrl
 from handlers.directory import PeopleUnavailable
 
-__all__ = ["APOLOGY", "apologise", "mark_verified", "register"]
+__all__ = ["APOLOGY", "apologise", "log_failure", "mark_verified", "register"]
+ACK_TEXT = "folio_ack_text"  # set by handlers.inbox: what a command's ack says, if anything
 log = logging.getLogger("folio.errors")
 VERIFIED = "folio_verified"
 
@@ -33,12 +34,33 @@ VERIFIED = "folio_verified"
 def apologise(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse | None:
     """Log the failure with the request's context; tell the person what happened and why."""
     event = body.get("event") or {}
-    where = (
-        body.get("team_id") or (body.get("team") or {}).get("id"),
-        body.get("user_id") or (body.get("user") or {}).get("id") or event.get("user"),
-        body.get("command"),
-        event.get("type"),
+    log_failure(
+        error,
+        (
+            body.get("team_id") or (body.get("team") or {}).get("id"),
+            body.get("user_id") or (body.get("user") or {}).get("id") or event.get("user"),
+            body.get("command"),
+            event.get("type"),
+        ),
     )
+    if not context.get(VERIFIED):
+        return None  # never act on what an unverified request says (its response_url least)
+    responder = context.get("respond")
+    if not isinstance(responder, ResponseUrl):
+        url = body.get("response_url") or context.response_url
+        if not (url and isinstance(context.client, WebClient)):
+            return None
+        responder = ResponseUrl(response_url=url, client=context.client, asker=asker(context, body))
+    try:
+        responder(text=failure_text(error), response_type="ephemeral")
+    except Exception:  # the answer is best effort; the failure is already logged
+        log.exception("could not send the apology")
+    return None
+
+
+def log_failure(error: Exception, where: tuple[Any, Any, Any, Any]) -> None:
+    """Log a failure once, with (team, user, command, event type): a warning for a role that
+    could not be checked, Slack's refusal with the scope it needs, else the traceback."""
     if isinstance(error, PeopleUnavailable):
         log.warning("could not check a role team=%s user=%s command=%s event=%s: %s", *where, error)
     elif isinstance(error, SlackApiError):
@@ -53,19 +75,6 @@ def apologise(error: Exception, body: dict[str, Any], context: BoltContext) -> B
         )
     else:
         log.error("unexpected error team=%s user=%s command=%s event=%s", *where, exc_info=error)
-    if not context.get(VERIFIED):
-        return None  # never act on what an unverified request says (its response_url least)
-    responder = context.get("respond")
-    if not isinstance(responder, ResponseUrl):
-        url = body.get("response_url") or context.response_url
-        if not (url and isinstance(context.client, WebClient)):
-            return None
-        responder = ResponseUrl(response_url=url, client=context.client, asker=asker(context, body))
-    try:
-        responder(text=failure_text(error), response_type="ephemeral")
-    except Exception:  # the answer is best effort; the failure is already logged
-        log.exception("could not send the apology")
-    return None
 
 
 class SettledAck(Ack):
@@ -104,8 +113,12 @@ def keep_acknowledgement(
     """An ack() a failing listener cannot take back; a slash command acknowledged at once."""
     ack = SettledAck()
     context["ack"] = ack
-    if isinstance(body.get("command"), str):
-        ack()  # here, not in a pool thread that may be waiting on Slack
+    if isinstance(body.get("command"), str):  # here, not in a pool thread waiting on Slack
+        said = context.get(ACK_TEXT)  # "Folio is busy…" when the answer has to wait
+        if said:
+            ack(text=said, response_type="ephemeral")
+        else:
+            ack()
     next_()
 
 

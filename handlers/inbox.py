@@ -1,16 +1,23 @@
-"""The inbox's Slack side: an event Folio processes is written down before Slack hears 200.
+"""The inbox's Slack side: what Folio processes is written down before Slack hears 200.
 
-`keep_in_inbox` is a global Bolt middleware. Bolt has verified the request (signature and
-timestamp) before it runs. For an `event_callback` its processor accepts, it writes the inbox
-row and only then lets Bolt go on to the listener, whose automatic ack is the 200; when the
-write fails it answers 500 and Slack delivers the event again. Socket Mode acks after
-`app.dispatch` returns, so the ack there also waits for the row (and a 500 sends no ack).
+Two kinds of request go through it: chat updates (`event_callback`s a processor accepts) and
+slash commands. `keep_in_inbox` is a global Bolt middleware; Bolt has verified the request
+(signature and timestamp) before it runs. It writes the inbox row and only then lets Bolt go
+on: the ack (the 200) leaves after the row is in the database. When the write fails, an event
+is answered 500 and Slack delivers it again; a slash command, which Slack never delivers
+again, is answered at once with a short "nothing was changed, try again" instead of silence.
+Socket Mode acks after `app.dispatch` returns, so the ack there also waits for the row.
 
 The listener (`process_received`) processes the row at once: after the ack over HTTP, before
-it in the console (process_before_response, so the ✅ shows before the next prompt).
+it in the console (process_before_response, so the answer shows before the next prompt).
 `InboxWorker`, a thread started beside the digest scheduler, takes what is left: rows whose
 processing failed on something transient (Slack unreachable, the database down), after their
-backoff, and rows that a crash left claimed, once their lease runs out.
+backoff, and rows that a crash left claimed, once their lease runs out. A command acked just
+before a kill -9 is therefore run after the restart and answered at its response_url (valid
+for 30 minutes; after that the answer falls back to an ephemeral message).
+
+When more commands wait in this process than the listener pool can start at once, the ack
+itself says so ("Folio is busy…"), and the answer follows when a thread is free.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -34,19 +41,21 @@ from domain.services import Services
 from domain.services.inbox import ReceivedEvent, database_unavailable
 from handlers.delivery.errors import api_error_code, api_error_status, slack_unavailable
 from handlers.directory import PeopleUnavailable
+from handlers.errors import ACK_TEXT
 
 log = logging.getLogger("folio.inbox")
 
 POLL_SECONDS = 5.0
+LISTENER_THREADS = 8  # bot.py sizes Bolt's listener pool with this
 PRUNE_SECONDS = 3600.0
 ClientFor = Callable[[str], WebClient | None]
 
 
 class Processor(Protocol):
-    """What the inbox needs of a kind of event (chat updates are one)."""
+    """What the inbox needs of a kind of request (chat updates and slash commands)."""
 
     def accepts(self, body: dict[str, Any]) -> bool:
-        """Whether Folio processes this event_callback (only those are written down)."""
+        """Whether Folio processes this request through the inbox (only those are written)."""
         ...
 
     def decide(self, body: dict[str, Any], client: WebClient) -> dict[str, Any]:
@@ -58,6 +67,31 @@ class Processor(Protocol):
         ...
 
 
+class Routed:
+    """The inbox's one processor: each request goes to the first processor that accepts it."""
+
+    def __init__(self, *processors: Processor) -> None:
+        self.processors = processors
+
+    def accepts(self, body: dict[str, Any]) -> bool:
+        """Whether any processor takes this request."""
+        return any(processor.accepts(body) for processor in self.processors)
+
+    def decide(self, body: dict[str, Any], client: WebClient) -> dict[str, Any]:
+        """The accepting processor's decision, marked with which processor made it."""
+        for index, processor in enumerate(self.processors):
+            if processor.accepts(body):
+                return {"via": index, "decision": processor.decide(body, client)}
+        raise ValueError("no processor accepts this request")
+
+    def acknowledge(self, decision: dict[str, Any], client: WebClient) -> None:
+        """Finish on Slack through the processor that decided (a row from before: the first)."""
+        if "via" not in decision:
+            self.processors[0].acknowledge(decision, client)
+            return
+        self.processors[int(decision["via"])].acknowledge(decision["decision"], client)
+
+
 def event_key(body: dict[str, Any]) -> tuple[str, str]:
     """(team_id, event_id) of an event_callback body."""
     event = body.get("event") or {}
@@ -65,23 +99,83 @@ def event_key(body: dict[str, Any]) -> tuple[str, str]:
     return str(team_id), str(body.get("event_id") or "")
 
 
+COMMAND = "command"  # the event_type of a slash command's row
+INBOX_KEY = "folio_inbox_key"  # where the middleware leaves the row's key for the listener
+BUSY = (
+    ":hourglass_flowing_sand: Folio is busy right now: your answer follows in a moment. "
+    "There is no need to send the command again."
+)
+NOT_TAKEN = (
+    ":warning: I couldn't take that command: my database isn't answering right now. "
+    "Nothing was changed. Try again in a minute."
+)
+
+
+def inbox_key(body: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(team_id, key, type) of a request the inbox keeps, or None for any other request.
+
+    An event is keyed by Slack's event_id, so Slack's retry finds its row; a slash command by
+    its trigger_id (Slack never sends a command twice, and the trigger_id is unique to one).
+    """
+    if body.get("type") == "event_callback":
+        team_id, event_id = event_key(body)
+        if not event_id:
+            return None
+        return team_id, event_id, str((body.get("event") or {}).get("type") or "")
+    command = body.get("command")
+    if isinstance(command, str) and command:
+        trigger = str(body.get("trigger_id") or "")[:50] or uuid.uuid4().hex
+        return str(body.get("team_id") or ""), f"{COMMAND}:{trigger}", COMMAND
+    return None
+
+
+class Pending:
+    """How many commands this process has taken and not yet answered (for "Folio is busy")."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def enter(self) -> bool:
+        """Count one more; whether it has to wait for a thread (more than capacity taken)."""
+        with self._lock:
+            self._count += 1
+            return self._count > self.capacity
+
+    def leave(self) -> None:
+        """Count one fewer."""
+        with self._lock:
+            self._count = max(0, self._count - 1)
+
+
 def keep_in_inbox(
     body: dict[str, Any],
+    context: BoltContext,
     next_: Callable[[], None],
     *,
     services: Services,
     processor: Processor,
+    pending: Pending,
 ) -> BoltResponse | None:
-    """Write an event Folio processes to the inbox before Bolt acks it; 500 if we cannot."""
-    team_id, event_id = event_key(body)
-    if body.get("type") != "event_callback" or not event_id or not processor.accepts(body):
+    """Write what Folio processes to the inbox before Bolt acks it; refuse if we cannot."""
+    key = inbox_key(body)
+    if key is None or not processor.accepts(body):
         next_()
         return None
-    event_type = str((body.get("event") or {}).get("type") or "")
+    team_id, event_id, event_type = key
     stored = {k: v for k, v in body.items() if k != "token"}
     try:
         new = services.inbox.receive(team_id, event_id, event_type, stored)
     except Exception as error:  # logged without the body: it holds what people wrote
+        if event_type == COMMAND:
+            log.error(
+                "inbox write failed team=%s command=%s error=%s: told the person",
+                team_id,
+                body.get("command"),
+                describe(error),
+            )
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": NOT_TAKEN})
         log.error(
             "inbox write failed team=%s event=%s error=%s: answering 500",
             team_id,
@@ -91,21 +185,42 @@ def keep_in_inbox(
         return BoltResponse(status=500, body="")
     if not new:
         log.info("event already in the inbox team=%s event=%s (a retry)", team_id, event_id)
+    context[INBOX_KEY] = (team_id, event_id)
+    if event_type == COMMAND and pending.enter():
+        context[ACK_TEXT] = BUSY
     next_()
     return None
 
 
-def process_received(body: dict[str, Any], client: WebClient, *, worker: InboxWorker) -> None:
-    """The listener: process the event this request brought, if nobody else has it."""
-    if worker.processor.accepts(body):
-        team_id, event_id = event_key(body)
-        worker.process_event(team_id, event_id, client)
+def process_received(
+    body: dict[str, Any], context: BoltContext, client: WebClient, *, worker: InboxWorker
+) -> None:
+    """The listener: process the row this request brought, if nobody else has it."""
+    key = context.get(INBOX_KEY)
+    if key is None:
+        return
+    try:
+        worker.process_event(key[0], key[1], client)
+    finally:
+        if body.get("command"):
+            worker.pending.leave()
 
 
-def register(app: App, worker: InboxWorker, event_type: str) -> None:
-    """Write events of this type to the inbox before the ack, and process them right after."""
-    app.middleware(partial(keep_in_inbox, services=worker.services, processor=worker.processor))
-    app.event(event_type)(partial(process_received, worker=worker))
+def register(app: App, worker: InboxWorker) -> Callable[..., None]:
+    """Write what the worker's processor accepts to the inbox before the ack.
+
+    Returns the listener that processes the row right after (the caller registers it for
+    the events and commands it serves).
+    """
+    app.middleware(
+        partial(
+            keep_in_inbox,
+            services=worker.services,
+            processor=worker.processor,
+            pending=worker.pending,
+        )
+    )
+    return partial(process_received, worker=worker)
 
 
 def transient(error: BaseException) -> bool:
@@ -139,6 +254,7 @@ class InboxWorker:
         runner: str | None = None,
         poll_seconds: float = POLL_SECONDS,
         batch: int = 10,
+        pending: Pending | None = None,
     ) -> None:
         self.services = services
         self.processor = processor
@@ -146,6 +262,7 @@ class InboxWorker:
         self.runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.poll_seconds = poll_seconds
         self.batch = batch
+        self.pending = pending or Pending(LISTENER_THREADS)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_prune = 0.0

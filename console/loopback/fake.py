@@ -67,6 +67,8 @@ class FakeSlack(SlackState):
         self._thread: threading.Thread | None = None
         self._delays: dict[str, Delay] = {}
         self._stopping = threading.Event()
+        self._holds: dict[str, threading.Event] = {}
+        self._waiting: dict[str, int] = {}
         self.add_user(FakeUser(bot_user_id, bot_name, "Folio", is_bot=True))
         for user in users:
             self.add_user(user)
@@ -287,6 +289,34 @@ class FakeSlack(SlackState):
             else:
                 self._delays[method] = Delay(seconds, times)
 
+    def hold(self, method: str) -> threading.Event:
+        """Hold every call of ``method`` (recorded, not answered) until the returned event is
+        set: a Slack that hangs exactly as long as a test needs, with no timing to race."""
+        with self.lock:
+            gate = self._holds.setdefault(method, threading.Event())
+            gate.clear()
+            return gate
+
+    def waiting(self, method: str) -> int:
+        """How many calls of ``method`` a ``hold`` keeps waiting right now."""
+        with self.lock:
+            return self._waiting.get(method, 0)
+
+    def _wait_if_held(self, method: str) -> None:
+        with self.lock:
+            gate = self._holds.get(method)
+            if gate is None or gate.is_set():
+                return
+            self._waiting[method] = self._waiting.get(method, 0) + 1
+            self.changed.notify_all()
+        try:
+            while not gate.is_set() and not self._stopping.is_set():
+                gate.wait(0.05)
+        finally:
+            with self.lock:
+                self._waiting[method] -= 1
+                self.changed.notify_all()
+
     def _delay_for(self, method: str) -> float:
         with self.lock:
             delay = self._delays.get(method)
@@ -316,5 +346,12 @@ class FakeSlack(SlackState):
             return names
 
     def _serve(self, raw_path: str, headers: Message, body: bytes) -> Reply:
-        delay = self._delay_for(method_of(raw_path))
-        return handle(self, raw_path, headers, body, lambda: delay and self._stopping.wait(delay))
+        method = method_of(raw_path)
+        delay = self._delay_for(method)
+
+        def pause() -> None:
+            self._wait_if_held(method)
+            if delay:
+                self._stopping.wait(delay)
+
+        return handle(self, raw_path, headers, body, pause)

@@ -37,6 +37,7 @@ def respond(slack: SlackState, key: str, payload: dict[str, Any]) -> None:
         "replace_original": replace,
         "delete_original": delete,
         "message_ts": target.message_ts,
+        "response_url": key,  # which response_url took it (the last part of the URL)
     }
     ts = slack.next_ts()
     original = None

@@ -47,6 +47,7 @@ SUBMITS: dict[str, Submit] = {
     ids.REJECT: submit_reject,
 }
 Opener = Callable[..., bool]
+FORM_COMMANDS = ("/portfolio", "/roadmap")  # whose bare `add` opens a form
 
 
 def bare(verb: str) -> Callable[[dict[str, Any]], bool]:
@@ -137,6 +138,11 @@ def suggest(
             for c in choices.choices
         ]
     )
+
+
+def opens_form(body: dict[str, Any]) -> bool:
+    """Whether this slash command opens a form here (a bare `add`) rather than running."""
+    return body.get("command") in FORM_COMMANDS and bare("add")(body)
 
 
 def register(

@@ -1,9 +1,13 @@
-"""kill -9 in the middle of a burst of chat updates: every event answered 200 is stored.
+"""kill -9 in the middle of a burst of chat updates and slash commands: nothing answered
+200 is lost.
 
 `python bot.py http` (gunicorn, two workers) against the loopback Slack. A burst of signed
-chat updates arrives from several threads; the whole process group is killed with SIGKILL
-part-way; Folio is started again on the same database, and every event Slack saw answered
-200 must end up stored, once. Events that got no answer are what Slack would deliver again.
+chat updates and `/portfolio add` commands arrives from several threads; the whole process
+group is killed with SIGKILL part-way; Folio is started again on the same database. Every
+chat update Slack saw answered 200 must end up stored, once (the ones that got no answer are
+what Slack would deliver again); every command answered 200 must have run, once, and its
+answer must reach its response_url (Slack never sends a command again, so a command that got
+no answer is one the person sees fail and sends again).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from console.loopback import FakeChannel, FakeSlack, FakeUser
-from domain.models import Update
+from domain.models import Product, Update
 from domain.store import make_engine
 from tests.e2e.conftest import PYTHON, ROOT, clean_env, free_port
 from tests.support.slack_requests import (
@@ -155,38 +159,95 @@ def stored(database_url: str) -> list[str]:
         engine.dispose()
 
 
-def test_every_event_answered_200_is_stored_after_kill_9(server: Server, fake: FakeSlack) -> None:
+def products(database_url: str) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return [key for (key,) in conn.execute(select(Product.key))]
+    finally:
+        engine.dispose()
+
+
+def answered_keys(fake: FakeSlack, urls: dict[str, str]) -> set[str]:
+    """The keys whose command got its answer at its own response_url."""
+    keys = {url.rsplit("/", 1)[-1]: key for key, url in urls.items()}
+    return {
+        keys[post.extra["response_url"]]
+        for post in fake.posts
+        if post.kind == "response"
+        and post.extra.get("response_url") in keys
+        and keys[post.extra["response_url"]] in post.text
+    }
+
+
+def test_nothing_answered_200_is_lost_to_kill_9(server: Server, fake: FakeSlack) -> None:
     command(server, "setup Products")
     command(server, "add CHK Checkout")
-    acknowledged: list[str] = []
+    updates: list[str] = []
+    commands: dict[str, str] = {}  # key -> the response_url of a command answered 200
     lock = threading.Lock()
     killed = threading.Event()
 
     def send(n: int) -> None:
+        if n % 2:
+            key = f"K{n:03d}"
+            url = fake.new_response_url(channel="C0GEN", user="U0ALICE")
+            body = slash_command_body(
+                "/portfolio",
+                f"add {key} Product {n}",
+                team_id=TEAM,
+                user_id="U0ALICE",
+                channel_id="C0GEN",
+                response_url=url,
+            )
+            if server.post(body) == 200:
+                with lock:
+                    commands[key] = url
+                    acknowledged()
+            return
         ts = f"1790000000.{n:06d}"
         fake.add_message("C0GEN", user="U0ALICE", text=f"CHK: note {n}", ts=ts)
         event = message_event(f"CHK: note {n}", user="U0ALICE", channel="C0GEN", ts=ts, team=TEAM)
-        status = server.post(event_body(event, team_id=TEAM, event_id=f"Ev0K{n:06d}"))
-        if status == 200:
+        if server.post(event_body(event, team_id=TEAM, event_id=f"Ev0K{n:06d}")) == 200:
             with lock:
-                acknowledged.append(ts)
-                if len(acknowledged) == KILL_AFTER and not killed.is_set():
-                    killed.set()
-                    server.kill_9()
+                updates.append(ts)
+                acknowledged()
+
+    def acknowledged() -> None:  # under the lock
+        if len(updates) + len(commands) == KILL_AFTER and not killed.is_set():
+            killed.set()
+            server.kill_9()
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(send, range(BURST)))
     assert killed.is_set(), server.log()
-    answered = set(acknowledged)
+    answered = set(updates)
     stored_at_kill = set(stored(server.database_url)) & answered
+    added_at_kill = set(products(server.database_url)) & set(commands)
+    replied_at_kill = answered_keys(fake, commands)
     server.start()
+
+    def done() -> bool:
+        return (
+            answered <= set(stored(server.database_url))
+            and set(commands) <= set(products(server.database_url))
+            and set(commands) <= answered_keys(fake, commands)
+        )
+
     deadline = time.monotonic() + 60
-    while not answered <= set(stored(server.database_url)) and time.monotonic() < deadline:
+    while not done() and time.monotonic() < deadline:
         time.sleep(0.5)
     after_restart = stored(server.database_url)
+    added = products(server.database_url)
     print(  # the figures for the note
-        f"\nkill -9: {len(answered)} of {BURST} answered 200; stored when killed "
-        f"{len(stored_at_kill)}, after the restart {len(answered & set(after_restart))}"
+        f"\nkill -9: {len(answered)} chat updates and {len(commands)} commands of {BURST} "
+        f"answered 200; when killed {len(stored_at_kill)} updates stored, "
+        f"{len(added_at_kill)} commands run, {len(replied_at_kill)} answered; after the "
+        f"restart {len(answered & set(after_restart))} stored, "
+        f"{len(set(commands) & set(added))} run, {len(answered_keys(fake, commands))} answered"
     )
     assert answered <= set(after_restart), server.log()
     assert len(after_restart) == len(set(after_restart))  # each once
+    assert set(commands) <= set(added), server.log()
+    assert len(added) == len(set(added))
+    assert set(commands) <= answered_keys(fake, commands), server.log()

@@ -12,6 +12,7 @@ import logging
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
@@ -20,11 +21,17 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from sqlalchemy import select
 
 from bot import Settings, create_app, create_wsgi_app
-from console.loopback import FakeSlack
+from console.loopback import FakeSlack, Post
 from domain.models import Base, InboxEvent
 from tests.conftest import TEAM, Clock, Database
 from tests.slack.conftest import SlackDriver, payload_text
-from tests.support.slack_requests import SIGNING_SECRET, event_body, message_event, sign
+from tests.support.slack_requests import (
+    SIGNING_SECRET,
+    event_body,
+    message_event,
+    sign,
+    slash_command_body,
+)
 
 CLIENT_TRIES = 4  # Bolt's client: one call and three retries
 
@@ -203,3 +210,105 @@ def test_healthz_is_unhealthy_when_the_database_cannot_be_written(
     reason = response.json["reason"]
     assert reason.startswith("database cannot be written")
     assert "readonly database" in reason or "read-only transaction" in reason
+
+
+# Slash commands go through the inbox too: Slack never sends a command twice, so a command
+# acknowledged is one Folio has written down, and runs even if the process dies right after.
+
+
+def command_body(slack: SlackDriver, text: str, command: str = "/portfolio") -> tuple[str, str]:
+    """A slash command alice sends in #general, and the response_url its answer goes to."""
+    url = slack.fake.new_response_url(channel="C0GENERAL", user="U0ALICE")
+    body = slash_command_body(
+        command, text, team_id=TEAM, user_id="U0ALICE", channel_id="C0GENERAL", response_url=url
+    )
+    return body, url
+
+
+def answers(slack: SlackDriver, before: int) -> list[Post]:
+    return [p for p in slack.fake.posts[before:] if p.kind == "response"]
+
+
+def command_rows(slack: SlackDriver) -> list[InboxEvent]:
+    with slack.folio.services.store.system() as system:
+        return list(system.scalars(select(InboxEvent).where(InboxEvent.event_type == "command")))
+
+
+def test_a_command_is_written_to_the_inbox_before_it_runs_and_settled_once(
+    ready: SlackDriver,
+) -> None:
+    before = len(command_rows(ready))
+    answer = ready.command("add MOB Mobile app")
+    assert "MOB" in payload_text(answer)
+    rows = command_rows(ready)
+    assert len(rows) == before + 1
+    row = rows[-1]
+    assert row.event_id.startswith("command:") and row.processed_at is not None
+    assert row.attempts == 1 and row.body["text"] == "add MOB Mobile app"
+    assert "token" not in row.body  # the legacy verification token is not kept
+
+
+def test_a_command_acknowledged_before_a_crash_runs_and_is_answered_after_the_restart(
+    ready: SlackDriver, clock: Clock
+) -> None:
+    body, _ = command_body(ready, "add MOB Mobile app")
+    fields = dict(parse_qsl(body))
+    fields.pop("token")
+    trigger = fields["trigger_id"]
+    # What the middleware wrote before the 200, in a process killed before the listener ran:
+    assert ready.folio.services.inbox.receive(TEAM, f"command:{trigger}", "command", fields)
+    assert "MOB" not in payload_text(ready.command("list"))
+    before = len(ready.fake.posts)
+    clock.advance(seconds=3)  # past the grace a fresh row leaves to its own listener
+    assert ready.folio.inbox.run_once() == 1  # the worker of the restarted process
+    answered = answers(ready, before)
+    assert len(answered) == 1 and "MOB" in payload_text(answered[0])
+    assert answered[0].channel == "C0GENERAL"
+    assert "MOB" in payload_text(ready.command("list"))
+    assert ready.folio.inbox.run_once() == 0  # settled: it never runs twice
+
+
+def test_a_command_the_inbox_cannot_take_is_answered_at_once_and_changes_nothing(
+    ready: SlackDriver,
+) -> None:
+    table = Base.metadata.tables["inbox_events"]
+    table.drop(ready.folio.store.engine)
+    body, _ = command_body(ready, "add MOB Mobile app")
+    before = len(ready.fake.posts)
+    response = ready.post(body)
+    ready.drain()
+    table.create(ready.folio.store.engine)
+    assert response.status_code == 200  # a command is never sent again: no 500, an answer
+    said = response.get_json()
+    assert said["response_type"] == "ephemeral"
+    assert "couldn't take that command" in said["text"] and "Nothing was changed" in said["text"]
+    assert answers(ready, before) == []
+    assert "MOB" not in payload_text(ready.command("list"))
+
+
+def test_commands_that_find_every_thread_taken_are_told_folio_is_busy_and_still_answered(
+    ready: SlackDriver,
+) -> None:
+    threads = 4  # the test listener pool (tests/slack/conftest.py)
+    gate = ready.fake.hold("response_url")  # Slack takes its time to accept answers
+    before = len(ready.fake.posts)
+    acks = []
+    try:
+        for _ in range(threads):
+            response = ready.post(command_body(ready, "rank roi")[0])
+            assert response.status_code == 200
+            acks.append(response.data)
+        assert ready.fake.wait_for(lambda f: f.waiting("response_url") == threads, timeout=10)
+        for _ in range(2):
+            response = ready.post(command_body(ready, "rank roi")[0])
+            assert response.status_code == 200  # acknowledged at once, never Bolt's 404
+            acks.append(response.data)
+    finally:
+        gate.set()
+    ready.drain()
+    assert acks[:threads] == [b""] * threads
+    for waited in acks[threads:]:
+        said = json.loads(waited)
+        assert said["response_type"] == "ephemeral" and "Folio is busy" in said["text"]
+    assert ready.fake.wait_for(lambda f: len(answers(ready, before)) == threads + 2, timeout=10)
+    assert all("ROI" in payload_text(p) for p in answers(ready, before))
