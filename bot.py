@@ -34,12 +34,11 @@ from domain.services import Services, build_services
 from domain.services.clock import system_clock
 from domain.store import Store, make_engine
 from handlers import web
-from handlers.chat import ChatUpdates
 from handlers.delivery import build_client
 from handlers.digests.scheduler import DigestJobs, DigestScheduler, workspace_clients
 from handlers.directory import Directory
 from handlers.errors import mark_verified
-from handlers.inbox import InboxWorker
+from handlers.inbox import LISTENER_THREADS, InboxWorker
 from handlers.installs import install_callbacks, resume_single_workspace, rotate_through
 from handlers.log_safety import install, quiet_bolt
 from handlers.startup import (
@@ -186,7 +185,9 @@ def create_app(
     services = build_services(store, clock, timezone=settings.timezone)
     directory = Directory()
     client = slack_client(settings.bot_token, settings.api_url)
-    executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="folio-listener")
+    executor = executor or ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="folio-listener"
+    )
     bolt_kwargs: dict[str, Any] = {
         "listener_executor": executor,
         "signing_secret": settings.signing_secret,
@@ -198,7 +199,9 @@ def create_app(
     if settings.client_id and settings.client_secret:
         bolt_kwargs["oauth_settings"] = oauth_settings(settings, engine, services)
     app = App(**bolt_kwargs)
-    handlers.register(app, services, directory)
+    processor = handlers.register(
+        app, services, directory, listener_threads=getattr(executor, "_max_workers", 8)
+    )
     rotator = None
     if "oauth_settings" in bolt_kwargs:  # token rotation through SLACK_API_URL, as every call
         oauth = bolt_kwargs["oauth_settings"]
@@ -217,7 +220,7 @@ def create_app(
     )
     inbox = InboxWorker(
         services,
-        ChatUpdates(services, directory),
+        processor,
         clients,
         poll_seconds=settings.inbox_poll_seconds,
     )
@@ -275,8 +278,22 @@ def create_wsgi_app(folio: Folio) -> Any:
 
 
 def run_http(settings: Settings) -> None:
-    """Serve HTTP mode with gunicorn (several workers share one database)."""
+    """Serve HTTP mode with gunicorn (several workers share one database).
+
+    The app is built once in the master (`preload_app`) and the workers fork from it, so
+    they share its imported code and read-only memory; each worker then drops the database
+    connections it inherited and starts its own digest scheduler and inbox worker (threads
+    do not survive a fork).
+    """
     from gunicorn.app.base import BaseApplication
+
+    built: list[Folio] = []
+
+    def post_fork(_server: Any, _worker: Any) -> None:
+        folio = built[0]
+        folio.store.engine.dispose(close=False)  # the master's connections stay the master's
+        folio.scheduler.start()  # in every worker: the database claims keep posts single
+        folio.inbox.start()  # likewise: a claim with a lease keeps each event single
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -285,6 +302,8 @@ def run_http(settings: Settings) -> None:
             self.cfg.set("threads", 4)
             self.cfg.set("timeout", 30)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("preload_app", True)
+            self.cfg.set("post_fork", post_fork)
 
         def load(self) -> Any:
             password = database_password(settings.database_url)
@@ -292,8 +311,7 @@ def run_http(settings: Settings) -> None:
             folio = create_app(settings)
             if settings.bot_token:  # a working token again: digests an uninstall paused resume
                 resume_single_workspace(folio.app.client, folio.services)
-            folio.scheduler.start()  # in every worker: the database claims keep posts single
-            folio.inbox.start()  # likewise: a claim with a lease keeps each event single
+            built.append(folio)
             return create_wsgi_app(folio)
 
     Server().run()

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 import numpy as np
-from scipy.optimize import brentq
 
 from domain.errors import InvalidInput
 
@@ -97,6 +96,8 @@ def _positive_roots(coefficients: list[float]) -> list[float]:
     grid = np.geomspace(lower * 0.5, upper * 2, 4001)
     with np.errstate(over="ignore", invalid="ignore"):
         values = poly(grid)
+    from scipy.optimize import brentq  # SciPy loads on the first IRR, not at start-up
+
     roots: list[float] = []
     for index in range(len(grid) - 1):
         left, right = values[index], values[index + 1]

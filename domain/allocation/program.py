@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from domain.allocation.model import Candidate
 from domain.allocation.rules import ShareRule
@@ -113,6 +112,8 @@ def solve(
             0.0,
             float(objective[list(base)].sum()) if ok else None,
         )
+    from scipy.optimize import Bounds, LinearConstraint, milp  # loads SciPy on first use
+
     cost = -objective[free]
     for _attempt in range(_MAX_REPAIRS):
         result = milp(

@@ -11,8 +11,8 @@ from domain.commands.uncertainty import parse_forecast, parse_frontier, parse_it
 from domain.errors import InvalidInput
 from domain.services.forecasts import ChoiceView, ForecastView, FrontierView, ItemForecastsView
 from domain.uncertainty.frontier import ChoiceKind, FrontierPoint
+from handlers import charts
 from handlers.blocks import Message, build
-from handlers.charts.frontier import Lettered, RiskPoint, frontier_chart
 from handlers.commands import Reply, Request
 from handlers.formats import format_count
 from handlers.outlooks import chance, outlook_text
@@ -54,18 +54,20 @@ def show_frontier(req: Request) -> Reply:
     return Reply(frontier_message(view, posted=posted))
 
 
-def _risk(point: FrontierPoint) -> RiskPoint:
-    return RiskPoint(float(point.deviation), float(point.mean))
+def _risk(point: FrontierPoint) -> charts.RiskPoint:
+    return charts.RiskPoint(float(point.deviation), float(point.mean))
 
 
 def frontier_png(view: FrontierView) -> tuple[bytes, str, str]:
     """The frontier chart as PNG bytes, with its title and alt text."""
     title = f"Risk–return frontier · {view.portfolio}"
     today = view.today
-    today_point = RiskPoint(float(today.moments.deviation), float(today.moments.mean))
+    today_point = charts.RiskPoint(float(today.moments.deviation), float(today.moments.mean))
     note = "Today's plan" + (" (over the budget)" if today.over_budget else "")
-    lettered = [Lettered(LETTERS[i], _risk(c.choice.point)) for i, c in enumerate(view.choices)]
-    png = frontier_chart(
+    lettered = [
+        charts.Lettered(LETTERS[i], _risk(c.choice.point)) for i, c in enumerate(view.choices)
+    ]
+    png = charts.frontier_chart(
         [_risk(p) for p in view.frontier.points],
         answer=_risk(view.frontier.best),
         today=today_point if today.funded else None,
