@@ -6,7 +6,7 @@
 - lattice:      the exact distribution of a sum of two-point outcomes
 - distribution: the portfolio's value distribution: P10/P50/P90, a target's odds, drivers
 - delivery:     roadmap items' completion forecasts from their own progress updates
-- paths:        the resampled progress runs behind those forecasts
+- runs:         the resampled progress runs behind those forecasts, vectorised over items
 - calibration:  Brier scores and biases of the confidences, against recorded outcomes
 
 Pure: values in, values and typed reasons out.

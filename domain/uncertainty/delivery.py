@@ -5,24 +5,25 @@ pace: each stretch between two updates gives a pace (percentage points per day),
 simulated week draws the pace of one day of its recent history (the last 12 weeks, and at
 least its last three updates) at random, so stretches count by their length. 1,000 seeded
 paths run until 100 % or three years; P50 and P85 are the days by which half and 85 % of
-them are done, and the chance of meeting the target is the share done by the target.
-A forecast never lands before `today`. Each item draws from its own generator, seeded by
-its reference and history, so its forecast is the same alone or among 10,000.
+them are done, and the chance of meeting the target is the share done by the target (its
+standard error is √(p(1−p)/1,000): at most 1.6 points, at even odds). A forecast never
+lands before `today`. All items are simulated together (`runs`), but each item's random
+draws are a function of its own seed (from its reference and history) and of the path and
+week alone, so its forecast is the same alone or among 10,000.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-import numpy.typing as npt
 
-from domain.uncertainty.paths import Pace, finish_days
+from domain.uncertainty.runs import HORIZON_DAYS, NEVER, Days, Pace, finish_days
 
 PATHS = 1_000
 WINDOW_DAYS = 84
@@ -126,16 +127,13 @@ def likely_to_slip(forecast: Outlook) -> bool:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Plan:
     index: int
-    ref: str
     progress: int
     as_of: date
-    daily: npt.NDArray[np.float64]  # the pace of each day of the recent history
-    seed: int
-    mean: float  # weekly pace: mean and standard deviation of the resampled history
-    spread: float
+    updates: int  # distinct days with an update
+    pace: Pace
 
 
 def forecast_items(
@@ -145,7 +143,7 @@ def forecast_items(
     paths: int = PATHS,
     seed: int = SEED,
 ) -> list[Outlook]:
-    """The outlook of each item, in the order given."""
+    """The outlook of each item, in the order given (all simulated in one pass)."""
     results: list[Outlook | None] = [None] * len(histories)
     plans: list[_Plan] = []
     for index, history in enumerate(histories):
@@ -154,12 +152,9 @@ def forecast_items(
             plans.append(outcome)
         else:
             results[index] = outcome
-    paces = [
-        Pace((p.daily * 7.0).astype(np.float32), float(100 - p.progress), p.seed, p.mean, p.spread)
-        for p in plans
-    ]
-    for plan, finish in zip(plans, finish_days(paces, paths), strict=True):
-        results[plan.index] = _summarise(plan, histories[plan.index], finish, today)
+    days = finish_days([p.pace for p in plans], paths)
+    for plan, forecast in zip(plans, _summarise(plans, histories, days, today), strict=True):
+        results[plan.index] = forecast
     return [r for r in results if r is not None]
 
 
@@ -170,6 +165,8 @@ def forecast_item(history: ItemHistory, today: date, *, paths: int = PATHS) -> O
 
 def _distinct(readings: Sequence[Reading]) -> list[Reading]:
     """One reading per day (the day's last), oldest first."""
+    if all(a.on < b.on for a, b in itertools.pairwise(readings)):
+        return list(readings)
     by_day: dict[date, Reading] = {}
     for reading in sorted(readings, key=lambda r: r.on):
         by_day[reading.on] = reading
@@ -195,13 +192,22 @@ def _plan(index: int, history: ItemHistory, seed: int) -> _Plan | Outlook:
         peak = max(window, key=lambda r: (r.percent, r.on))
         return GoingBackwards(history.ref, last.percent, peak.percent, peak.on)
     pairs = list(itertools.pairwise(window))
-    gaps = [(b.on - a.on).days for a, b in pairs]
+    gaps = tuple((b.on - a.on).days for a, b in pairs)
     paces = [(b.percent - a.percent) / gap for (a, b), gap in zip(pairs, gaps, strict=True)]
-    daily = np.repeat(np.array(paces, dtype=np.float64), gaps)
-    mean, spread = float(daily.mean()) * 7, float(daily.std()) * 7
-    key = f"{history.ref}|{seed}|" + ",".join(f"{r.on.isoformat()}:{r.percent}" for r in readings)
-    seed_value = zlib.crc32(key.encode())
-    return _Plan(index, history.ref, last.percent, last.on, daily, seed_value, mean, spread)
+    total = sum(gaps)
+    mean = math.fsum(p * g for p, g in zip(paces, gaps, strict=True)) / total
+    variance = math.fsum(g * (p - mean) ** 2 for p, g in zip(paces, gaps, strict=True)) / total
+    key = f"{history.ref}|{seed}|" + ",".join(f"{r.on.toordinal()}:{r.percent}" for r in readings)
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    pace = Pace(
+        weekly=tuple(7.0 * p for p in paces),
+        days=gaps,
+        remaining=float(100 - last.percent),
+        seed=int.from_bytes(digest, "little"),
+        mean=mean * 7,
+        spread=math.sqrt(variance) * 7,
+    )
+    return _Plan(index, last.percent, last.on, len(readings), pace)
 
 
 def _flat_after(readings: Sequence[Reading], reading: Reading) -> bool:
@@ -210,28 +216,45 @@ def _flat_after(readings: Sequence[Reading], reading: Reading) -> bool:
 
 
 def _summarise(
-    plan: _Plan, history: ItemHistory, finish: npt.NDArray[np.float64], today: date
-) -> DeliveryForecast:
-    base = plan.as_of.toordinal()
-    floor = max(today.toordinal(), base)
-    ordinals = np.sort(np.maximum(base + np.ceil(finish), floor))
+    plans: Sequence[_Plan], histories: Sequence[ItemHistory], days: Days, today: date
+) -> list[DeliveryForecast]:
+    """P50, P85 and the odds of the target of every item at once, from its paths' days."""
+    if not plans:
+        return []
+    paths = days.shape[1]
+    k50, k85 = (max(0, math.ceil(q * paths) - 1) for q in (0.5, 0.85))
+    ranked = np.sort(days, axis=1)
+    base = np.array([p.as_of.toordinal() for p in plans], dtype=np.int64)
+    floor = np.maximum(base, today.toordinal())
+    targets = [histories[p.index].target for p in plans]
+    target = np.array([t.toordinal() if t is not None else 0 for t in targets], dtype=np.int64)
+    # Done by the target: within the days to it, unless today is already past it.
+    within = np.where(floor <= target, np.minimum(target - base, HORIZON_DAYS), -1)
+    on_time = (days <= within[:, None]).sum(axis=1) / paths
 
-    def quantile(q: float) -> date | None:
-        value = float(ordinals[max(0, math.ceil(q * len(ordinals)) - 1)])
-        return None if math.isinf(value) else date.fromordinal(int(value))
+    def when(value: int, first: int, earliest: int) -> date | None:
+        return None if value == NEVER else date.fromordinal(max(first + value, earliest))
 
-    on_time = None
-    if history.target is not None:
-        done = np.searchsorted(ordinals, history.target.toordinal(), side="right")
-        on_time = float(done) / len(ordinals)
-    return DeliveryForecast(
-        ref=plan.ref,
-        progress=plan.progress,
-        as_of=plan.as_of,
-        pace=plan.mean,
-        p50=quantile(0.5),
-        p85=quantile(0.85),
-        target=history.target,
-        on_time=on_time,
-        updates=len(_distinct(history.readings)),
-    )
+    return [
+        DeliveryForecast(
+            ref=histories[plan.index].ref,
+            progress=plan.progress,
+            as_of=plan.as_of,
+            pace=plan.pace.mean,
+            p50=when(p50, first, earliest),
+            p85=when(p85, first, earliest),
+            target=goal,
+            on_time=None if goal is None else chance,
+            updates=plan.updates,
+        )
+        for plan, goal, p50, p85, first, earliest, chance in zip(
+            plans,
+            targets,
+            ranked[:, k50].tolist(),
+            ranked[:, k85].tolist(),
+            base.tolist(),
+            floor.tolist(),
+            on_time.tolist(),
+            strict=True,
+        )
+    ]
