@@ -298,6 +298,9 @@ class SlashCommands:
             ),
             "keys": list(named_keys(text)) if reply.in_channel else [],
             "changed": reply.in_channel,
+            # An answer for the asker only is a read or a refusal: it changed nothing, so
+            # the inbox need not keep it before posting it (a crash just runs it again).
+            "replayable": not reply.in_channel,
         }
 
     def acknowledge(self, decision: dict[str, Any], client: WebClient) -> None:

@@ -81,7 +81,12 @@ class Routed:
         """The accepting processor's decision, marked with which processor made it."""
         for index, processor in enumerate(self.processors):
             if processor.accepts(body):
-                return {"via": index, "decision": processor.decide(body, client)}
+                decision = processor.decide(body, client)
+                return {
+                    "via": index,
+                    "decision": decision,
+                    REPLAYABLE: bool(decision.get(REPLAYABLE)),
+                }
         raise ValueError("no processor accepts this request")
 
     def acknowledge(self, decision: dict[str, Any], client: WebClient) -> None:
@@ -100,7 +105,10 @@ def event_key(body: dict[str, Any]) -> tuple[str, str]:
 
 
 COMMAND = "command"  # the event_type of a slash command's row
+REPLAYABLE = "replayable"  # a decision that changed nothing: deciding again is harmless
 INBOX_KEY = "folio_inbox_key"  # where the middleware leaves the row's key for the listener
+INBOX_EVENT = "folio_inbox_event"  # and the row, claimed for the listener (None: a retry)
+RECEIVED_AT = "folio_inbox_received_at"  # when it was written (monotonic seconds)
 BUSY = (
     ":hourglass_flowing_sand: Folio is busy right now: your answer follows in a moment. "
     "There is no need to send the command again."
@@ -157,6 +165,7 @@ def keep_in_inbox(
     services: Services,
     processor: Processor,
     pending: Pending,
+    runner: str,
 ) -> BoltResponse | None:
     """Write what Folio processes to the inbox before Bolt acks it; refuse if we cannot."""
     key = inbox_key(body)
@@ -165,8 +174,8 @@ def keep_in_inbox(
         return None
     team_id, event_id, event_type = key
     stored = {k: v for k, v in body.items() if k != "token"}
-    try:
-        new = services.inbox.receive(team_id, event_id, event_type, stored)
+    try:  # written already claimed by this process's listener: one transaction, not two
+        event = services.inbox.receive_claimed(team_id, event_id, event_type, stored, runner)
     except Exception as error:  # logged without the body: it holds what people wrote
         if event_type == COMMAND:
             log.error(
@@ -183,9 +192,11 @@ def keep_in_inbox(
             describe(error),
         )
         return BoltResponse(status=500, body="")
-    if not new:
+    if event is None:
         log.info("event already in the inbox team=%s event=%s (a retry)", team_id, event_id)
     context[INBOX_KEY] = (team_id, event_id)
+    context[INBOX_EVENT] = event
+    context[RECEIVED_AT] = time.monotonic()
     if event_type == COMMAND and pending.enter():
         context[ACK_TEXT] = BUSY
     next_()
@@ -195,12 +206,25 @@ def keep_in_inbox(
 def process_received(
     body: dict[str, Any], context: BoltContext, client: WebClient, *, worker: InboxWorker
 ) -> None:
-    """The listener: process the row this request brought, if nobody else has it."""
+    """The listener: process the row this request brought, if nobody else has it.
+
+    The row was written claimed by this listener. If the listener starts late (a queue of
+    work before it), the claim is renewed first, and left alone if it has run out and another
+    runner took the row meanwhile.
+    """
     key = context.get(INBOX_KEY)
     if key is None:
         return
     try:
-        worker.process_event(key[0], key[1], client)
+        event: ReceivedEvent | None = context.get(INBOX_EVENT)
+        if event is None:  # Slack's retry of a row already written: take it if it is free
+            worker.process_event(key[0], key[1], client)
+            return
+        waited = time.monotonic() - float(context.get(RECEIVED_AT) or 0.0)
+        late = waited > worker.services.inbox.policy.lease.total_seconds() / 2
+        if late and not worker.services.inbox.renew(event):
+            return  # the lease ran out and another runner has it
+        worker.process(event, client)
     finally:
         if body.get("command"):
             worker.pending.leave()
@@ -218,6 +242,7 @@ def register(app: App, worker: InboxWorker) -> Callable[..., None]:
             services=worker.services,
             processor=worker.processor,
             pending=worker.pending,
+            runner=worker.runner,
         )
     )
     return partial(process_received, worker=worker)
@@ -297,7 +322,8 @@ class InboxWorker:
             decision = event.outcome
             if decision is None:
                 decision = self.processor.decide(event.body, client)
-                self.services.inbox.keep_outcome(event, decision)
+                if not decision.get(REPLAYABLE):  # a change: never decided twice
+                    self.services.inbox.keep_outcome(event, decision)
             self.processor.acknowledge(decision, client)
         except Exception as error:
             reason = describe(error)

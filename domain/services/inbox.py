@@ -81,30 +81,59 @@ class InboxService:
 
     def receive(self, team_id: str, event_id: str, event_type: str, body: dict[str, Any]) -> bool:
         """Write an event down; False when this event_id is already there (Slack's retry)."""
+        return self._insert(team_id, event_id, event_type, body, runner=None) is not None
+
+    def receive_claimed(
+        self, team_id: str, event_id: str, event_type: str, body: dict[str, Any], runner: str
+    ) -> ReceivedEvent | None:
+        """Write an event down already claimed by `runner` (the listener that is about to
+        process it: one transaction instead of two); None when it was there already."""
+        row_id = self._insert(team_id, event_id, event_type, body, runner=runner)
+        if row_id is None:
+            return None
+        return ReceivedEvent(row_id, team_id, event_id, event_type, body, 1, None, runner)
+
+    def _insert(
+        self,
+        team_id: str,
+        event_id: str,
+        event_type: str,
+        body: dict[str, Any],
+        *,
+        runner: str | None,
+    ) -> int | None:
         now = self.clock()
         insert = (
             postgresql.insert if self.store.engine.dialect.name == "postgresql" else sqlite.insert
         )
+        values: dict[str, Any] = {
+            "team_id": team_id,
+            "event_id": event_id,
+            "event_type": event_type,
+            "body": body,
+            "received_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        if runner is not None:
+            values.update(claimed_by=runner, claimed_at=now, attempts=1)
         stmt = (
             insert(InboxEvent)
-            .values(
-                team_id=team_id,
-                event_id=event_id,
-                event_type=event_type,
-                body=body,
-                received_at=now,
-                attempts=0,
-                next_attempt_at=now,
-            )
+            .values(**values)
             .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
             .returning(InboxEvent.id)
         )
 
-        def write() -> bool:
+        def write() -> int | None:
             with self.store.system() as system:
-                return system.execute(stmt).first() is not None
+                row = system.execute(stmt).first()
+                return None if row is None else int(row[0])
 
         return self.store.retrying(write)
+
+    def renew(self, event: ReceivedEvent) -> bool:
+        """Restart the lease of a claim this runner still holds; False when it was lost."""
+        return self._settle(event, claimed_at=self.clock())
 
     def claim(self, runner: str, *, limit: int = 10) -> list[ReceivedEvent]:
         """Claim up to `limit` due rows, oldest first; rows another runner holds are skipped.

@@ -209,3 +209,23 @@ def test_policy_backoff_doubles_and_is_capped(lease: timedelta) -> None:
     policy = InboxPolicy(lease=lease)
     waits = [policy.backoff(n).total_seconds() for n in range(1, 12)]
     assert waits[:4] == [2, 4, 8, 16] and max(waits) == 600
+
+
+def test_a_row_written_claimed_is_the_listener_s_until_its_lease_runs_out(
+    services: Services, clock: Clock
+) -> None:
+    inbox = services.inbox
+    mine = inbox.receive_claimed(TEAM, "Ev0MINE", "message", body("Ev0MINE"), "listener")
+    assert mine is not None and mine.attempts == 1 and mine.runner == "listener"
+    assert inbox.receive_claimed(TEAM, "Ev0MINE", "message", body("Ev0MINE"), "other") is None
+    assert inbox.claim("poller") == []  # held: the poller leaves it alone
+    clock.advance(seconds=30)
+    assert inbox.renew(mine)  # a late listener renews its own claim
+    clock.advance(seconds=45)
+    assert inbox.claim("poller") == []  # 45 s after the renewal: still held
+    clock.advance(seconds=20)
+    [taken] = inbox.claim("poller")  # the lease ran out: another runner takes the row
+    assert taken.event_id == "Ev0MINE" and taken.attempts == 2
+    assert not inbox.renew(mine)  # and the listener, late, leaves it to that runner
+    inbox.processed(taken)
+    assert inbox.claim("poller") == []

@@ -231,7 +231,11 @@ def answers(slack: SlackDriver, before: int) -> list[Post]:
 
 def command_rows(slack: SlackDriver) -> list[InboxEvent]:
     with slack.folio.services.store.system() as system:
-        return list(system.scalars(select(InboxEvent).where(InboxEvent.event_type == "command")))
+        return list(
+            system.scalars(
+                select(InboxEvent).where(InboxEvent.event_type == "command").order_by(InboxEvent.id)
+            )
+        )
 
 
 def test_a_command_is_written_to_the_inbox_before_it_runs_and_settled_once(
