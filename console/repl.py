@@ -32,6 +32,7 @@ from console.workspace import (
     USERS,
     ConsoleState,
 )
+from domain.uncertainty.sweep import silence_solver_output
 
 GREETING = "Folio console — you are alice (a portfolio manager) in #general."
 HINT = (
@@ -124,6 +125,7 @@ def run_console(
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
+    silence_solver_output()  # HiGHS' stray printf would land in the transcript
     holder: dict[str, Console] = {}
 
     def on_post(post: Post) -> None:

@@ -6,8 +6,10 @@ the allocation's integer programme (budget, share rules, keep, drop) with one mo
 Σ variance·x ≤ ε, maximising expected value exactly; ε is swept evenly in standard
 deviation from the least-risk selection the rules allow to the allocation's own answer.
 Variances enter the programme as exact integers in a stated unit (`variance_unit`). The
-sweep runs down from the riskiest level, and a level whose limit the selection above it
-already meets reuses it: that selection is the best within the tighter limit too.
+sweep runs up from the least risk (see sweep.py: one HiGHS model, only the limit changes),
+each level starting from the answer below it, which the wider limit still admits; a level
+whose limit the allocation's own answer meets, or whose start already has that answer's
+value, is that answer without a solve.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from domain.allocation.explain import diagnose
 from domain.allocation.program import EXACT_LIMIT, Constraint, Program, Solution, solve
 from domain.allocation.solve import build_program, verify
 from domain.uncertainty.outcomes import Bet, moments
+from domain.uncertainty.sweep import Sweep, quiet
 
 DEFAULT_POINTS = 20
 _VARIANCE_ROOM = EXACT_LIMIT // 4  # total scaled variance stays well inside float's exact range
@@ -97,18 +100,21 @@ def frontier(
     points: int = DEFAULT_POINTS,
     time_limit: float = 10.0,
     currency: str | None = None,
+    fast: bool = True,
 ) -> Frontier:
     """The exact frontier of expected value against risk, in `points` even steps of risk.
 
     Raises AllocationRefused (with the allocation's own reasons) when no selection meets the
-    budget and the rules.
+    budget and the rules. `fast=False` solves each level with SciPy's `milp` instead of one
+    reused HiGHS model (the same answers; tests compare the two).
     """
     if points < 2:
         raise ValueError("a frontier needs at least two points")
     try:
         program = build_program([b.candidate() for b in bets], budget, rules, keep, drop)
         fixed = program.fixed()
-        top = solve(program, program.constraints, fixed, program.objective, time_limit)
+        with quiet():
+            top = solve(program, program.constraints, fixed, program.objective, time_limit)
         if top.chosen is None:
             if top.status == 2:
                 raise AllocationRefused(*diagnose(program, time_limit))
@@ -117,23 +123,26 @@ def frontier(
         refused.currency = currency
         raise
     weights, unit = _scaled_variances(bets)
-    every = list(range(len(bets)))
-    low = solve(program, program.constraints, fixed, -np.array(weights, float), time_limit)
+    with quiet():
+        low = solve(program, program.constraints, fixed, -np.array(weights, float), time_limit)
     assert low.chosen is not None  # the same rows as `top`, which is feasible
     low_units = sum(weights[i] for i in low.chosen)
     top_units = sum(weights[i] for i in top.chosen)
     limits = [_level(low_units, top_units, step, points) for step in range(points - 1)]
+    sweep = Sweep(program, fixed, weights, time_limit, fast=fast)
+    best_value = _value(program, top.chosen)
     solutions: list[Solution] = []
-    above = top  # sweep down from the riskiest level: a selection within a lower limit is
-    for limit in reversed(limits):  # also the best there, so it needs no new solve
-        assert above.chosen is not None
-        if sum(weights[i] for i in above.chosen) > limit:
-            rows = [*program.constraints, Constraint(every, None, limit, weights=weights)]
-            above = solve(program, rows, fixed, program.objective, time_limit)
-            if above.chosen is None:  # only on a time-out: the least risk meets the row
-                above = Solution(low.chosen, 1, math.inf, None)
-        solutions.append(above)
-    solutions.reverse()
+    below = low.chosen  # every level's limit is at least the least risk, so `low` meets it
+    for limit in limits:  # rising: the answer below meets each wider limit
+        if top_units <= limit or _value(program, below) == best_value:
+            found = top if top_units <= limit else Solution(below, 0, 0.0, None)
+        else:
+            found = sweep.solve(limit, below)
+            if found.chosen is None:  # only on a time-out: the level below meets the row
+                found = Solution(below, 1, math.inf, None)
+        assert found.chosen is not None
+        solutions.append(found)
+        below = found.chosen
     levels = [
         _point(program, bets, solution, unit * limit)
         for limit, solution in zip(limits, solutions, strict=True)
@@ -171,12 +180,13 @@ def position(
     mine = [i for i, b in enumerate(bets) if b.key in set(funded)]
     every = list(range(len(bets)))
     risk = Constraint(every, None, sum(weights[i] for i in mine), weights=weights)
-    richer = solve(program, [*program.constraints, risk], fixed, program.objective, time_limit)
     cents = [int(b.mean * 100) for b in bets]
     floor = Constraint(every, sum(cents[i] for i in mine), None, weights=cents)
-    safer = solve(
-        program, [*program.constraints, floor], fixed, -np.array(weights, float), time_limit
-    )
+    with quiet():
+        richer = solve(program, [*program.constraints, risk], fixed, program.objective, time_limit)
+        safer = solve(
+            program, [*program.constraints, floor], fixed, -np.array(weights, float), time_limit
+        )
     own = moments(bets[i] for i in mine)
     found_richer = _point(program, bets, richer, None) if richer.chosen is not None else None
     found_safer = _point(program, bets, safer, None) if safer.chosen is not None else None
@@ -228,6 +238,11 @@ def _scaled_variances(bets: Sequence[Bet]) -> tuple[list[int], Decimal]:
         unit *= 10
         weights = [int((b.variance / unit).to_integral_value(ROUND_HALF_EVEN)) for b in bets]
     return weights, unit
+
+
+def _value(program: Program, chosen: set[int]) -> float:
+    """The programme's objective for a selection (exact: scaled values are integers)."""
+    return float(sum(program.objective[i] for i in chosen))
 
 
 def _level(low: int, top: int, step: int, points: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.allocation import AllocationRefused, ShareRule, allocate
+from domain.uncertainty import sweep
 from domain.uncertainty.frontier import Frontier, FrontierPoint, choices, frontier
 from domain.uncertainty.outcomes import Bet, moments
 
@@ -132,6 +135,70 @@ def test_nothing_worth_funding_gives_a_single_empty_point() -> None:
     result = frontier(bets, Decimal(1000))
     assert result.points == (result.best,)
     assert result.best.funded == () and result.best.mean == 0
+
+
+MEDIUM_RULES = [
+    ShareRule("Growth", Decimal("0.30"), "min"),
+    ShareRule("Core", Decimal("0.35"), "max"),
+]
+
+
+def levels_of(result: Frontier) -> list[tuple[Decimal, Decimal, Decimal | None, bool]]:
+    return [(p.mean, p.variance, p.limit, p.optimal) for p in result.levels]
+
+
+@pytest.mark.parametrize(("seed", "core"), [(7, sweep._CORE), (8, sweep._CORE), (8, 6)])
+def test_the_fast_sweep_equals_one_milp_per_level(
+    seed: int, core: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweep, "_CORE", core)  # 6: the starting selection's search runs too
+    bets = bets_for(seed, 60)
+    budget = Decimal(6_000_000)
+    fast = frontier(bets, budget, rules=MEDIUM_RULES)
+    plain = frontier(bets, budget, rules=MEDIUM_RULES, fast=False)
+    assert sweep.fast_available()  # SciPy 1.17 ships _highspy: the fast path is what ran
+    assert levels_of(fast) == levels_of(plain)
+    assert all(level.optimal for level in fast.levels)
+    assert len(fast.points) > 5
+
+
+def test_without_the_private_highspy_the_sweep_falls_back_to_milp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bets = bets_for(9, 40)
+    budget = Decimal(4_000_000)
+    fast = frontier(bets, budget, rules=MEDIUM_RULES, keep=["P03"], drop=["P04"])
+    monkeypatch.setattr(sweep, "_highs", None)
+    fallback = frontier(bets, budget, rules=MEDIUM_RULES, keep=["P03"], drop=["P04"])
+    assert levels_of(fallback) == levels_of(fast)
+    assert all("P03" in p.funded and "P04" not in p.funded for p in fallback.levels)
+
+
+def test_the_solver_prints_nothing_to_a_console_s_stdout(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweep, "_silenced", False)
+    sweep.silence_solver_output()  # what the console does at start
+    frontier(bets_for(8, 60), Decimal(6_000_000), rules=MEDIUM_RULES)
+    libc = ctypes.CDLL(None)
+    libc.printf(b"before\n")  # C's stdout already in use, as in a running bot
+    libc.fflush(None)
+    with sweep.quiet():  # what HiGHS does: C's printf, and a raw write to descriptor 1
+        libc.printf(b"stray line from C\n")
+        os.write(1, b"stray write\n")
+    libc.printf(b"after\n")  # a stray line left in C's buffer would come out here
+    libc.fflush(None)
+    print("and Python", flush=True)
+    assert capfd.readouterr().out == "before\nafter\nand Python\n"
+
+
+def test_outside_the_console_stdout_is_left_alone(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweep, "_silenced", False)  # HTTP mode: stdout is the access log
+    with sweep.quiet():
+        os.write(1, b"an access log line\n")
+    assert capfd.readouterr().out == "an access log line\n"
 
 
 def point(mean: int, variance: int, *keys: str) -> FrontierPoint:
