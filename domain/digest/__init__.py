@@ -24,6 +24,7 @@ from domain.digest.snapshot import (
     ItemState,
     ProductState,
     StatusState,
+    fingerprint,
     ranking_snapshot,
     status_snapshot,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "StatusState",
     "compose_ranking",
     "compose_status",
+    "fingerprint",
     "no_update_since",
     "ranking_snapshot",
     "status_snapshot",

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from domain.digest.snapshot import ranking_row, stored_decimal
+from domain.digest.snapshot import ranking_row, same_cashflows, stored_decimal
 from domain.finance import roi
 from domain.ranking import RankInput, Weights, rank
 from domain.uncertainty.calibration import Bias
@@ -233,8 +233,7 @@ def _reasons(
         and was_confidence != item.confidence
     ):
         reasons.append(InputChanged("confidence", was_confidence, item.confidence))
-    cashflows_before = list(old.get("cashflows") or [])
-    if measure in ("npv", "score") and [str(c) for c in item.cashflows] != cashflows_before:
+    if measure in ("npv", "score") and not same_cashflows(old.get("cashflows"), item.cashflows):
         reasons.append(InputsChanged("cash flows"))
     if measure == "score":
         was_alignment = stored_decimal(old.get("alignment"))

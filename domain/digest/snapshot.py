@@ -1,11 +1,15 @@
 """A portfolio's state as digests see it, and the JSON snapshots the next digest compares with.
 
 Snapshots are JSON-ready (strings, numbers, lists and dicts only): Decimals are stored as
-strings and read back exactly.
+strings and read back exactly. They hold only what the next digest compares (health, metric
+values, item status and blocker; rank, value and ranking inputs), never names or titles, and a
+product's cash flows only as a fingerprint. `fingerprint` names a snapshot's content.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,15 +60,12 @@ def status_snapshot(state: StatusState) -> dict[str, Any]:
     return {
         "products": {
             p.key: {
-                "name": p.name,
                 "health": p.health,
                 "metrics": {name: str(value) for name, value, _ in p.metrics},
             }
             for p in state.products
         },
-        "items": {
-            i.ref: {"title": i.title, "status": i.status, "blocker": i.blocker} for i in state.items
-        },
+        "items": {i.ref: {"status": i.status, "blocker": i.blocker} for i in state.items},
     }
 
 
@@ -87,7 +88,7 @@ def ranking_row(item: RankInput, position: int, value: Decimal | None) -> dict[s
         "investment": str(item.investment),
         "expected_return": str(item.expected_return),
         "confidence": str(item.confidence),
-        "cashflows": [str(c) for c in item.cashflows],
+        "cashflows": cashflows_key(item.cashflows),
         "alignment": str(item.alignment),
     }
 
@@ -100,3 +101,26 @@ def stored_decimal(value: object) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         return None
+
+
+def cashflows_key(cashflows: Sequence[Decimal]) -> str:
+    """A product's cash flows as a short fingerprint: the ranking digest only asks "changed?"."""
+    if not cashflows:
+        return ""
+    text = ",".join(str(c) for c in cashflows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def same_cashflows(stored: object, cashflows: Sequence[Decimal]) -> bool:
+    """Whether a snapshot's cash flows (a fingerprint, or an older snapshot's list) are these."""
+    if isinstance(stored, list):
+        return [str(c) for c in cashflows] == [str(c) for c in stored]
+    if stored is None:
+        return not cashflows
+    return stored == cashflows_key(cashflows)
+
+
+def fingerprint(snapshot: dict[str, Any]) -> str:
+    """The content of a snapshot as sha256 hex: equal snapshots are stored once."""
+    text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

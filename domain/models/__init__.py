@@ -14,6 +14,7 @@ from domain.models.activity import (
     UserPreference,
 )
 from domain.models.base import FRACTION, MEASURE, MONEY, NAMING, Base, UTCDateTime, utcnow
+from domain.models.digest_snapshots import DigestSnapshot
 from domain.models.digests import DigestPosting, DigestReminder, DigestSubscription
 from domain.models.governance import Announcement, InputChange, Proposal
 from domain.models.inbox import InboxEvent
@@ -38,6 +39,7 @@ __all__ = [
     "ChannelLink",
     "DigestPosting",
     "DigestReminder",
+    "DigestSnapshot",
     "DigestSubscription",
     "Feedback",
     "InboxEvent",

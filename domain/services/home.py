@@ -21,7 +21,14 @@ from domain import queries
 from domain import schedule as sched
 from domain.digest import RankingDigest, compose_ranking, no_update_since
 from domain.errors import NotSetUp
-from domain.models import DigestPosting, DigestSubscription, Portfolio, Product, Proposal
+from domain.models import (
+    DigestPosting,
+    DigestSnapshot,
+    DigestSubscription,
+    Portfolio,
+    Product,
+    Proposal,
+)
 from domain.services.access import is_manager, item_view, portfolio_for
 from domain.services.clock import Clock
 from domain.services.digests.schedules import known_zone, schedule_of
@@ -226,7 +233,14 @@ def _last_ranking(
     )
     if last is None or not last.snapshot:
         return None, None
-    return last.snapshot, last.sent_at
+    stored: dict[str, Any] = last.snapshot
+    ref = stored.get("ref")
+    if ref is not None and len(stored) == 1:  # shared, stored once per portfolio and period
+        row = tenant.get(DigestSnapshot, int(ref))
+        if row is None:
+            return None, None
+        stored = row.snapshot
+    return stored, last.sent_at
 
 
 def _pending(tenant: Tenant) -> tuple[tuple[ProposalView, ...], int]:

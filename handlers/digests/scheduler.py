@@ -7,21 +7,23 @@ that mirror them would need a restart or a cross-process signal. Polling every
 exactly-once guarantee comes from the claims in the database, not from the scheduler: several
 schedulers on one database post each digest once.
 
-Each tick: claim what is due (``Outbox.claim_due``), send it with handlers.delivery,
-mark each posting as it settles, keep the claims fresh with a heartbeat while sending, then
-send the owners' reminders.
+Each tick: claim what is due in batches (``Outbox.claim_due_batches``), each digest composed
+once for every channel that shares it; send each batch with handlers.delivery from a sender
+thread while the next is claimed; mark each posting as it settles; keep every claim fresh with
+a heartbeat from the moment it is taken until it settles; then send the owners' reminders.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,12 +38,15 @@ from domain.services import Services
 from domain.services.digests import ClaimedPosting
 from domain.services.installs import NO_TOKEN
 from handlers.delivery import Sleep, build_client, no_token
-from handlers.digests.sending import send_postings, send_reminders
+from handlers.digests.sending import RenderCache, SendResult, send_postings, send_reminders
 from handlers.installs import current_bot
 
 log = logging.getLogger("folio.scheduler")
 
 POLL_SECONDS = 30.0
+# chat.postMessage across a workspace: paced at 98 % of the 200 per second the loopback Slack
+# allows (headroom for arrival jitter), so a large fan-out meets no 429 and its Retry-After.
+WORKSPACE_RATE = 196.0
 JOB_ID = "folio-digests"
 ClientFor = Callable[[str], WebClient | None]
 
@@ -105,7 +110,7 @@ class DigestJobs:
         *,
         charts: bool = True,
         per_channel_interval: float = 1.0,
-        workspace_rate: float | None = None,
+        workspace_rate: float | None = WORKSPACE_RATE,
         workers: int = 8,
         heartbeat_seconds: float | None = None,
         runner: str | None = None,
@@ -122,30 +127,24 @@ class DigestJobs:
         self._lock = threading.Lock()
 
     def run_once(self) -> TickReport:
-        """One tick: claim, send and mark what is due now; then claim and send reminders."""
+        """One tick: claim, compose, send and settle what is due, pipelined; then reminders.
+
+        Claims are taken in batches and held by a heartbeat from the moment they are taken
+        (composing included) until they settle; a sender thread posts each batch while the
+        next is claimed and composed.
+        """
         with self._lock:
             now = self.services.clock()
-            postings = self.services.outbox.claim_due(now, self.runner)
-            sent = failed = paused = 0
-            for team_id, batch in _by_team(postings).items():
-                client = self.clients(team_id)
-                if client is None:
-                    self._no_client(team_id, batch)
-                    failed += len(batch)
-                    continue
-                with self._heartbeat([p.posting_id for p in batch]):
-                    result = send_postings(
-                        client,
-                        self.services,
-                        batch,
-                        charts=self.charts,
-                        per_channel_interval=self.per_channel_interval,
-                        workspace_rate=self.workspace_rate,
-                        workers=self.workers,
-                    )
-                sent += result.sent
-                failed += len(result.outcomes) - result.sent
-                paused += len(result.notices)
+            with self._heartbeat() as beat:
+                sender = _Sender(self, beat)
+                sender.start()
+                try:
+                    for batch in self.services.outbox.claim_due_batches(
+                        now, self.runner, on_claim=beat.add
+                    ):
+                        sender.put(batch)
+                finally:
+                    sender.finish()
             reminders = 0
             dms = self.services.reminders.claim_due(now)
             for team_id, team_dms in _by_team(dms).items():
@@ -156,8 +155,10 @@ class DigestJobs:
                         self.services.reminders.done(dm, ok=False, now=now)
                     continue
                 reminders += send_reminders(client, self.services, team_dms)
-            report = TickReport(len(postings), sent, failed, paused, reminders)
-            if postings or dms:
+            report = TickReport(
+                sender.claimed, sender.sent, sender.failed, sender.paused, reminders
+            )
+            if report.claimed or dms:
                 log.info(
                     "digest tick runner=%s claimed=%s sent=%s failed=%s paused=%s reminders=%s",
                     self.runner,
@@ -168,6 +169,29 @@ class DigestJobs:
                     report.reminders,
                 )
             return report
+
+    def send_batch(self, batch: Sequence[ClaimedPosting], rendered: RenderCache) -> SendResult:
+        """Send one batch of claimed postings, workspace by workspace."""
+        total = SendResult()
+        for team_id, postings in _by_team(batch).items():
+            client = self.clients(team_id)
+            if client is None:
+                self._no_client(team_id, postings)
+                total.unsent += len(postings)
+                continue
+            result = send_postings(
+                client,
+                self.services,
+                postings,
+                charts=self.charts,
+                per_channel_interval=self.per_channel_interval,
+                workspace_rate=self.workspace_rate,
+                workers=self.workers,
+                rendered=rendered,
+            )
+            total.outcomes.extend(result.outcomes)
+            total.notices.extend(result.notices)
+        return total
 
     def _no_client(self, team_id: str, batch: Sequence[ClaimedPosting]) -> None:
         """No token for the workspace (uninstalled, revoked): its digests pause until an install.
@@ -186,26 +210,104 @@ class DigestJobs:
             self.services.outbox.record_outcome(posting, no_token(), now=self.services.clock())
 
     @contextmanager
-    def _heartbeat(self, posting_ids: list[int]) -> Iterator[None]:
-        """Keep this runner's claims fresh while it sends, so no other runner takes them over."""
+    def _heartbeat(self) -> Iterator[_Heartbeat]:
+        """Keep this runner's claims fresh from claiming to settling, so none is taken over."""
+        beat = _Heartbeat()
         stop = threading.Event()
 
-        def beat() -> None:
+        def run() -> None:
             while not stop.wait(self.heartbeat_seconds):
                 try:
                     self.services.outbox.renew_claims(
-                        self.runner, posting_ids, self.services.clock()
+                        self.runner, beat.held(), self.services.clock()
                     )
                 except Exception:
                     log.exception("digest heartbeat failed runner=%s", self.runner)
 
-        thread = threading.Thread(target=beat, name="digest-heartbeat", daemon=True)
+        thread = threading.Thread(target=run, name="digest-heartbeat", daemon=True)
         thread.start()
         try:
-            yield
+            yield beat
         finally:
             stop.set()
             thread.join()
+
+
+class _Heartbeat:
+    """The claims a runner holds right now: added when claimed, dropped when settled."""
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def add(self, posting_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._ids.update(posting_ids)
+
+    def drop(self, posting_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._ids.difference_update(posting_ids)
+
+    def held(self) -> list[int]:
+        with self._lock:
+            return sorted(self._ids)
+
+
+class _Sender(threading.Thread):
+    """Sends the batches a tick claims, in order, while the next batch is being composed."""
+
+    def __init__(self, jobs: DigestJobs, beat: _Heartbeat) -> None:
+        super().__init__(name="digest-sender", daemon=True)
+        self.jobs = jobs
+        self.beat = beat
+        self.claimed = self.sent = self.failed = self.paused = 0
+        self._queue: queue.Queue[list[ClaimedPosting] | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._rendered: RenderCache = {}
+
+    def put(self, batch: list[ClaimedPosting]) -> None:
+        """Queue a batch for sending; re-raises the sender's failure."""
+        if self._error is not None:
+            raise self._error
+        if batch:
+            self._queue.put(batch)
+
+    def finish(self) -> None:
+        """Wait for every queued batch to be sent; re-raises the sender's failure."""
+        self._queue.put(None)
+        self.join()
+        if self._error is not None:
+            raise self._error
+
+    def _next(self) -> list[ClaimedPosting] | None:
+        """The next batch, joined with every batch already waiting: fewer fan-out tails."""
+        batch = self._queue.get()
+        while batch is not None:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                self._queue.put(None)
+                break
+            batch = batch + more
+        return batch
+
+    def run(self) -> None:
+        while (batch := self._next()) is not None:
+            if self._error is not None:
+                continue  # drain: those claims go stale and are taken over later
+            try:
+                result = self.jobs.send_batch(batch, self._rendered)
+            except BaseException as error:
+                self._error = error
+                continue
+            finally:
+                self.beat.drop(p.posting_id for p in batch)
+            self.claimed += len(batch)
+            self.sent += result.sent
+            self.failed += len(batch) - result.sent
+            self.paused += len(result.notices)
 
 
 def _by_team(items: Sequence[Any]) -> dict[str, list[Any]]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,7 +23,12 @@ from handlers.digests.messages import digest_message, paused_message, reminder_m
 
 log = logging.getLogger("folio.digests")
 
+SETTLE_GROUP = 50  # delivered postings marked sent in one transaction
+SETTLE_SECONDS = 0.25  # ... or after this long, whichever comes first
 _PNG_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+RenderCache = dict[tuple[Any, ...], Message]
 
 
 @dataclass
@@ -29,6 +37,7 @@ class SendResult:
 
     outcomes: list[Outcome] = field(default_factory=list)
     notices: list[PauseNotice] = field(default_factory=list)
+    unsent: int = 0  # postings not tried (no client for their workspace)
 
     @property
     def sent(self) -> int:
@@ -46,6 +55,7 @@ def send_postings(
     workspace_rate: float | None = None,
     workers: int = 8,
     sleep: Callable[[float], None] | None = None,
+    rendered: RenderCache | None = None,
 ) -> SendResult:
     """Post claimed digests with deliver(), settle each as it goes, DM paused subscribers once."""
     result = SendResult()
@@ -54,7 +64,7 @@ def send_postings(
     by_id = {str(p.posting_id): p for p in postings}
     messages = []
     for posting in postings:
-        message = digest_message(posting.digest, cadence=posting.cadence, tz=posting.tz)
+        message = _message(posting, rendered)
         messages.append(
             Outgoing(
                 id=str(posting.posting_id),
@@ -64,27 +74,98 @@ def send_postings(
             )
         )
 
-    def settle(outcome: Outcome) -> None:
-        posting = by_id[outcome.id]
-        notice = services.outbox.record_outcome(posting, outcome.result, now=services.clock())
-        if notice is not None:
-            result.notices.append(notice)
-
+    settler = _Settler(services, by_id, result)
     extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
-    result.outcomes = deliver(
-        client,
-        messages,
-        per_channel_interval=per_channel_interval,
-        workspace_rate=workspace_rate,
-        workers=workers,
-        on_outcome=settle,
-        **extra,
-    )
+    try:
+        result.outcomes = deliver(
+            client,
+            messages,
+            per_channel_interval=per_channel_interval,
+            workspace_rate=workspace_rate,
+            workers=workers,
+            on_outcome=settler.add,
+            **extra,
+        )
+    finally:
+        settler.flush()
     for notice in result.notices:
         direct_message(client, notice.subscriber_id, paused_message(notice))
     if charts:
         _attach_charts(client, postings, result.outcomes)
     return result
+
+
+def _message(posting: ClaimedPosting, rendered: RenderCache | None) -> Message:
+    """A posting's message, rendered once per shared digest, cadence, zone and comparison.
+
+    The comparison's time shows to the minute (handlers.render's `when`), so postings whose
+    previous digests went out within one minute share one rendering.
+    """
+    if rendered is None or not posting.composed:
+        return digest_message(posting.digest, cadence=posting.cadence, tz=posting.tz)
+    since = posting.digest.compared_with
+    key = (
+        posting.composed,
+        posting.cadence,
+        posting.tz,
+        since.astimezone(UTC).replace(second=0, microsecond=0) if since else None,
+        posting.digest.since_subscribed,
+    )
+    message = rendered.get(key)
+    if message is None:
+        message = digest_message(posting.digest, cadence=posting.cadence, tz=posting.tz)
+        rendered[key] = message
+    return message
+
+
+class _Settler:
+    """Settles outcomes as they come: deliveries in groups (one transaction each), others singly.
+
+    A delivered posting is marked sent within SETTLE_SECONDS or SETTLE_GROUP postings, and
+    always before send_postings returns; the heartbeat holds its claim until then.
+    """
+
+    def __init__(
+        self, services: Services, by_id: dict[str, ClaimedPosting], result: SendResult
+    ) -> None:
+        self.services = services
+        self.by_id = by_id
+        self.result = result
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()
+        self._waiting: list[tuple[ClaimedPosting, str | None]] = []
+        self._since = time.monotonic()
+
+    def add(self, outcome: Outcome) -> None:
+        """Called by a delivery worker as each message settles."""
+        posting = self.by_id[outcome.id]
+        if not outcome.result.delivered:
+            notice = self.services.outbox.record_outcome(
+                posting, outcome.result, now=self.services.clock()
+            )
+            if notice is not None:
+                with self._lock:
+                    self.result.notices.append(notice)
+            return
+        with self._lock:
+            self._waiting.append((posting, outcome.result.ts))
+            due = (
+                len(self._waiting) >= SETTLE_GROUP
+                or time.monotonic() - self._since >= SETTLE_SECONDS
+            )
+        if due and self._flushing.acquire(blocking=False):
+            try:
+                self.flush()
+            finally:
+                self._flushing.release()
+
+    def flush(self) -> None:
+        """Mark every delivered posting waiting as sent."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+            self._since = time.monotonic()
+        if waiting:
+            self.services.outbox.record_delivered(waiting, now=self.services.clock())
 
 
 def send_reminders(client: WebClient, services: Services, reminders: Sequence[ReminderDM]) -> int:

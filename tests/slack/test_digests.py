@@ -6,12 +6,14 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic as _monotonic
+from time import sleep as sleep_for
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import Settings, create_app
-from console.loopback import Post
+from console.loopback import FakeChannel, Post
 from domain.digest import (
     ItemState,
     ProductState,
@@ -22,6 +24,8 @@ from domain.digest import (
 )
 from domain.ranking import RankInput
 from domain.schedule import Schedule
+from domain.services.digests.claims import ClaimRules
+from domain.services.digests.outbox import Outbox
 from handlers.digests.messages import schedule_command, schedule_words
 from handlers.digests.ranking import ranking_message
 from handlers.digests.scheduler import DigestJobs, DigestScheduler, workspace_clients
@@ -456,3 +460,70 @@ def payload_text_of(payload: dict[str, object]) -> str:
     import json
 
     return str(payload.get("text")) + json.dumps(payload.get("blocks"), ensure_ascii=False)
+
+
+class RunningClock:
+    """Real seconds passing from a chosen instant: claims age while a runner works."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self.t0 = start, _monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=_monotonic() - self.t0)
+
+
+def test_a_compose_slower_than_the_claim_timeout_still_posts_each_digest_once(
+    ready: SlackDriver, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channels = [f"C0SLOW{n}" for n in range(4)]
+    for channel in channels:
+        ready.fake.add_channel(FakeChannel(channel, channel.lower()))
+        ready.command("digest daily 09:00 Europe/Berlin both", channel=channel)
+    timeout = timedelta(seconds=0.6)
+    real = Outbox._compose_claimed
+
+    def slow(self: Outbox, *args: object, **kwargs: object) -> object:
+        sleep_for(1.0)  # composing takes longer than the claim timeout
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Outbox, "_compose_claimed", slow)
+    running = RunningClock(datetime(2027, 3, 22, 8, 0, tzinfo=UTC))  # 09:00 in Berlin
+    settings = Settings(
+        bot_token="xoxb-test",
+        signing_secret=SIGNING_SECRET,
+        api_url=ready.fake.base_url,
+        database_url=database.url,
+    )
+    apps = [create_app(settings, clock=running, executor=TrackingExecutor()) for _ in range(2)]
+    try:
+        runners = []
+        for app in apps:
+            app.services.outbox.rules = ClaimRules(claim_timeout=timeout)
+            runners.append(
+                DigestJobs(
+                    app.services,
+                    workspace_clients(token="xoxb-test", base_url=ready.fake.base_url),
+                    charts=False,
+                    per_channel_interval=0.0,
+                    heartbeat_seconds=0.1,
+                )
+            )
+        barrier = threading.Barrier(2)
+
+        def ticks(jobs: DigestJobs) -> None:
+            barrier.wait()
+            for _ in range(3):
+                jobs.run_once()
+
+        threads = [threading.Thread(target=ticks, args=(j,)) for j in runners]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for app in apps:
+            app.executor.shutdown(wait=True)
+            app.store.engine.dispose()
+    for channel in channels:
+        texts = sorted(p.text.split(" · ")[0] for p in digests_in(ready, channel))
+        assert texts == ["Daily ROI ranking", "Daily status digest"], channel

@@ -12,8 +12,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from domain import schedule as sched
@@ -135,6 +138,58 @@ def _settled(
     return settled
 
 
+def claim_many(
+    store: Store,
+    rules: ClaimRules,
+    wanted: Sequence[tuple[Due, str]],
+    now: datetime,
+    runner: str,
+) -> list[tuple[Due, str, int]]:
+    """Claim many keys at once: one INSERT .. ON CONFLICT DO NOTHING, then take-overs one by one.
+
+    Returns the (due, kind, posting id) this runner now holds, in the order asked.
+    """
+    if not wanted:
+        return []
+    rows: list[dict[str, Any]] = [
+        {
+            "team_id": due.team_id,
+            "subscription_id": due.subscription_id,
+            "period": due.period,
+            "kind": kind,
+            "status": "claimed",
+            "attempts": 1,
+            "claimed_at": now,
+            "claimed_by": runner,
+            "scheduled_for": due.occurrence,
+            "snapshot": {},
+        }
+        for due, kind in wanted
+    ]
+    inserted: dict[tuple[int, str, str], int] = {}
+    insert = postgresql_insert if store.engine.dialect.name == "postgresql" else sqlite_insert
+    with store.system() as system:
+        table = cast(Table, DigestPosting.__table__)
+        stmt = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["subscription_id", "period", "kind"])
+            .returning(table.c.id, table.c.subscription_id, table.c.period, table.c.kind)
+        )
+        for start in range(0, len(rows), _CHUNK // 5):
+            chunk = rows[start : start + _CHUNK // 5]
+            for row in system.execute(stmt.values(chunk)).all():
+                inserted[(row.subscription_id, row.period, row.kind)] = row.id
+    held: list[tuple[Due, str, int]] = []
+    for due, kind in wanted:
+        posting_id = inserted.get((due.subscription_id, due.period, kind))
+        if posting_id is None:
+            with store.system() as system:
+                posting_id = _take_over(system, rules, due, kind, now, runner)
+        if posting_id is not None:
+            held.append((due, kind, posting_id))
+    return held
+
+
 def claim(
     store: Store, rules: ClaimRules, due: Due, kind: str, now: datetime, runner: str
 ) -> int | None:
@@ -211,14 +266,17 @@ def renew(store: Store, runner: str, posting_ids: Sequence[int], now: datetime) 
     """Refresh this runner's live claims (the heartbeat); returns how many were renewed."""
     if not posting_ids:
         return 0
+    renewed = 0
     with store.system() as system:
-        result = system.execute(
-            update(DigestPosting)
-            .where(
-                DigestPosting.id.in_(posting_ids),
-                DigestPosting.claimed_by == runner,
-                DigestPosting.status == "claimed",
+        for start in range(0, len(posting_ids), _CHUNK):
+            result = system.execute(
+                update(DigestPosting)
+                .where(
+                    DigestPosting.id.in_(posting_ids[start : start + _CHUNK]),
+                    DigestPosting.claimed_by == runner,
+                    DigestPosting.status == "claimed",
+                )
+                .values(claimed_at=now)
             )
-            .values(claimed_at=now)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+            renewed += int(getattr(result, "rowcount", 0) or 0)
+    return renewed

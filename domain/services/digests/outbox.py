@@ -1,32 +1,50 @@
 """The digest outbox: claim what is due, compose it, and settle each posting by its outcome.
 
-The scheduler claims due postings (`claim_due`), sends them, keeps its claims fresh while it
-sends (`renew_claims`) and reports each attempt as a typed `DeliveryOutcome`
-(`record_outcome`). From the outcome's kind alone the outbox marks the posting sent, pauses a
-subscription whose channel refused it, gives up on a message that cannot be posted, or
-retries later with backoff while attempts remain. Cross-workspace: `store.system()` only,
-except that each digest is composed inside its own workspace's transaction.
+The scheduler claims due postings in batches (`claim_due_batches`: one INSERT .. ON CONFLICT
+DO NOTHING per batch, stamped with the time of claiming and handed to the caller's heartbeat
+before anything is composed), composes each digest once for every channel sharing it (one
+stored snapshot, which each posting refers to), sends them, keeps its claims fresh
+(`renew_claims`) and reports each attempt as a typed `DeliveryOutcome` (`record_outcome`, or
+`record_delivered` for many deliveries in one transaction). From the outcome's kind alone the
+outbox marks the posting sent, pauses a subscription whose channel refused it, gives up on a
+message that cannot be posted, or retries later with backoff while attempts remain.
+Cross-workspace: `store.system()` only, except that digests are composed (reading only) and
+their snapshots stored inside their own workspace's transactions.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from domain import schedule as sched
 from domain.delivery import Delivery, DeliveryOutcome
 from domain.models import DigestPosting, DigestSubscription, Portfolio
 from domain.services.clock import Clock
-from domain.services.digests.claims import ClaimRules, Due, claim, due_work, renew
-from domain.services.digests.compose import Digest, Facts, compose
+from domain.services.digests.claims import ClaimRules, Due, claim_many, due_work, renew
+from domain.services.digests.compose import (
+    Composed,
+    Digest,
+    Facts,
+    compose_from,
+    last_sent,
+    previous_from,
+    remember_snapshot_id,
+    shared_snapshot_id,
+    store_snapshot,
+)
 from domain.services.digests.schedules import next_event, schedule_of
-from domain.store import Store, System, retried
+from domain.store import Store, System, Tenant, retried
 
 log = logging.getLogger("folio.digests")
+
+BATCH = 500  # postings claimed, composed and handed to the sender at a time
+_CHUNK = 500  # posting ids per IN (...)
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,7 @@ class ClaimedPosting:
     cadence: str
     tz: str
     digest: Digest
+    composed: str = ""  # names the composition it shares with other postings ("": its own)
 
 
 @dataclass(frozen=True)
@@ -78,7 +97,30 @@ class Outbox:
 
     def claim_due(self, now: datetime, runner: str) -> list[ClaimedPosting]:
         """Claim every posting due at `now` (at most `grace` late) and compose its digest."""
-        return self._claim_and_compose(due_work(self.store, self.rules, now), now, runner)
+        return [p for batch in self.claim_due_batches(now, runner) for p in batch]
+
+    def claim_due_batches(
+        self,
+        now: datetime,
+        runner: str,
+        *,
+        on_claim: Callable[[Sequence[int]], None] | None = None,
+        batch: int = BATCH,
+    ) -> Iterator[list[ClaimedPosting]]:
+        """Claim and compose what is due in batches, so sending can start with the first.
+
+        `on_claim` gets each batch's posting ids as soon as they are claimed, before their
+        digests are composed (the caller's heartbeat keeps them fresh from then on). A digest
+        shared by many channels is composed once for the whole tick.
+        """
+        wanted = [
+            (due, kind) for due in due_work(self.store, self.rules, now) for kind in due.kinds
+        ]
+        facts = Facts()
+        for start in range(0, len(wanted), batch):
+            yield self._claim_and_compose(
+                wanted[start : start + batch], now, runner, facts, on_claim
+            )
 
     def claim_now(
         self, team_id: str, subscription_id: int, kinds: tuple[str, ...], runner: str
@@ -86,7 +128,7 @@ class Outbox:
         """Claim a subscription's digests for right now, on demand; the caller sends them."""
         now = self.clock()
         due = Due(subscription_id, team_id, f"now:{now.isoformat()}", None, kinds)
-        return self._claim_and_compose([due], now, runner)
+        return self._claim_and_compose([(due, k) for k in kinds], now, runner, Facts(), None)
 
     @retried
     def renew_claims(self, runner: str, posting_ids: Iterable[int], now: datetime) -> int:
@@ -130,6 +172,43 @@ class Outbox:
             row.next_attempt_at = retry_at
             return None
 
+    @retried
+    def record_delivered(
+        self, delivered: Sequence[tuple[ClaimedPosting, str | None]], *, now: datetime
+    ) -> None:
+        """Mark many delivered postings sent (with their message ts) in one transaction."""
+        if not delivered:
+            return
+        table = cast(Table, DigestPosting.__table__)
+        with self.store.system() as system:
+            system.execute(
+                update(table)
+                .where(table.c.id == bindparam("posting"))
+                .values(
+                    status="sent",
+                    sent_at=now,
+                    message_ts=bindparam("ts"),
+                    error=None,
+                    next_attempt_at=None,
+                ),
+                [{"posting": p.posting_id, "ts": ts} for p, ts in delivered],
+            )
+            by_kind: dict[str, list[int]] = {}
+            for posting, _ in delivered:
+                by_kind.setdefault(posting.kind, []).append(posting.subscription_id)
+            for kind, subs in by_kind.items():
+                for start in range(0, len(subs), _CHUNK):
+                    system.execute(  # only the newest sent snapshot is compared with
+                        update(table)
+                        .where(
+                            table.c.subscription_id.in_(subs[start : start + _CHUNK]),
+                            table.c.kind == kind,
+                            table.c.status == "sent",
+                            table.c.sent_at < now,
+                        )
+                        .values(snapshot={})
+                    )
+
     def next_event_after(self, after: datetime) -> datetime | None:
         """The next instant a digest or reminder is due after `after` (the console's clock)."""
         with self.store.system() as system:
@@ -145,53 +224,132 @@ class Outbox:
     # -- internals ------------------------------------------------------------------------
 
     def _claim_and_compose(
-        self, dues: Sequence[Due], now: datetime, runner: str
+        self,
+        wanted: Sequence[tuple[Due, str]],
+        now: datetime,
+        runner: str,
+        facts: Facts,
+        on_claim: Callable[[Sequence[int]], None] | None,
     ) -> list[ClaimedPosting]:
+        """Claim a batch (stamped with the time of claiming), then compose it per workspace."""
+        stamp = max(now, self.clock())
+        held = claim_many(self.store, self.rules, wanted, stamp, runner)
+        if on_claim is not None and held:
+            on_claim([posting_id for _, _, posting_id in held])
+        by_team: dict[str, list[int]] = {}
+        for due, _, posting_id in held:
+            by_team.setdefault(due.team_id, []).append(posting_id)
         claimed: list[ClaimedPosting] = []
-        facts = Facts()
-        for due in dues:
-            for kind in due.kinds:
-                posting_id = claim(self.store, self.rules, due, kind, now, runner)
-                if posting_id is None:
-                    continue
-                try:
-                    claimed.append(self._compose_claimed(due.team_id, posting_id, now, facts))
-                except Exception:
-                    log.exception(
-                        "digest compose failed team=%s subscription=%s kind=%s",
-                        due.team_id,
-                        due.subscription_id,
-                        kind,
-                    )
-                    self._fail_unsent(posting_id, "compose_failed", now)
+        for team_id, posting_ids in by_team.items():
+            composed = self._compose_claimed(team_id, posting_ids, now, facts)
+            if composed:
+                self._refer_to_snapshots(team_id, composed, facts)
+            claimed.extend(posting for posting, _, _ in composed)
         return claimed
 
     def _compose_claimed(
-        self, team_id: str, posting_id: int, now: datetime, facts: Facts
-    ) -> ClaimedPosting:
-        """Compose a claimed posting's digest in its workspace and store the digest's snapshot."""
+        self, team_id: str, posting_ids: Sequence[int], now: datetime, facts: Facts
+    ) -> list[tuple[ClaimedPosting, Composed, int]]:
+        """Compose claimed postings' digests in their workspace, reading only, a few queries."""
+        done: list[tuple[ClaimedPosting, Composed, int]] = []
+        failed: list[int] = []
+        with self.store.read(team_id) as tenant:
+            facts.new_transaction()
+            rows: list[tuple[DigestPosting, DigestSubscription]] = []
+            for start in range(0, len(posting_ids), _CHUNK):
+                chunk = posting_ids[start : start + _CHUNK]
+                rows.extend(
+                    (posting, sub)
+                    for posting, sub in tenant.execute(
+                        select(DigestPosting, DigestSubscription)
+                        .join(
+                            DigestSubscription,
+                            DigestSubscription.id == DigestPosting.subscription_id,
+                        )
+                        .where(DigestPosting.id.in_(chunk))
+                        .order_by(DigestPosting.id)
+                    )
+                )
+            subs = sorted({sub.id for _, sub in rows})
+            last: dict[tuple[int, str], DigestPosting] = {}
+            for start in range(0, len(subs), _CHUNK):
+                last.update(last_sent(tenant, subs[start : start + _CHUNK]))
+            for posting, sub in rows:
+                try:
+                    done.append(
+                        self._compose_one(
+                            tenant, posting, sub, last.get((sub.id, posting.kind)), now, facts
+                        )
+                    )
+                except Exception:
+                    log.exception("digest compose failed team=%s posting=%s", team_id, posting.id)
+                    failed.append(posting.id)
+        for posting_id in failed:
+            self._fail_unsent(posting_id, "compose_failed", now)
+        return done
+
+    def _compose_one(
+        self,
+        tenant: Tenant,
+        posting: DigestPosting,
+        sub: DigestSubscription,
+        last: DigestPosting | None,
+        now: datetime,
+        facts: Facts,
+    ) -> tuple[ClaimedPosting, Composed, int]:
+        portfolio = facts.portfolio(tenant, sub.portfolio_id)
+        assert portfolio is not None
+        previous = previous_from(tenant, sub, posting.kind, last, facts)
+        composed = compose_from(
+            tenant, portfolio, posting.kind, previous, tz=sub.tz, now=now, facts=facts
+        )
+        claimed = ClaimedPosting(
+            posting_id=posting.id,
+            team_id=tenant.team_id,
+            channel_id=sub.channel_id,
+            subscription_id=sub.id,
+            subscriber_id=sub.subscriber_id,
+            kind=posting.kind,
+            period=posting.period,
+            attempt=posting.attempts,
+            cadence=sub.cadence,
+            tz=sub.tz,
+            digest=composed.digest,
+            composed=composed.key,
+        )
+        return claimed, composed, portfolio.id
+
+    @retried
+    def _refer_to_snapshots(
+        self,
+        team_id: str,
+        composed: Sequence[tuple[ClaimedPosting, Composed, int]],
+        facts: Facts,
+    ) -> None:
+        """Store each shared digest's snapshot once and point its postings at it."""
+        now = self.clock()
+        groups: dict[int, list[int]] = {}
+        stored: dict[str, tuple[Composed, int]] = {}  # remembered once committed
         with self.store.transaction(team_id) as tenant:
-            posting = tenant.get(DigestPosting, posting_id)
-            assert posting is not None
-            sub = tenant.get(DigestSubscription, posting.subscription_id)
-            assert sub is not None
-            portfolio = tenant.get(Portfolio, sub.portfolio_id)
-            assert portfolio is not None
-            digest = compose(tenant, portfolio, sub, posting.kind, tz=sub.tz, now=now, facts=facts)
-            posting.snapshot = digest.snapshot
-            return ClaimedPosting(
-                posting_id=posting.id,
-                team_id=team_id,
-                channel_id=sub.channel_id,
-                subscription_id=sub.id,
-                subscriber_id=sub.subscriber_id,
-                kind=posting.kind,
-                period=posting.period,
-                attempt=posting.attempts,
-                cadence=sub.cadence,
-                tz=sub.tz,
-                digest=digest,
-            )
+            for posting, shared, portfolio_id in composed:
+                snapshot_id = shared_snapshot_id(facts, shared)
+                if snapshot_id is None and shared.key in stored:
+                    snapshot_id = stored[shared.key][1]
+                if snapshot_id is None:
+                    snapshot_id = store_snapshot(
+                        tenant, portfolio_id, posting.kind, shared.digest.snapshot, now
+                    )
+                    stored[shared.key] = (shared, snapshot_id)
+                groups.setdefault(snapshot_id, []).append(posting.posting_id)
+            for ref, ids in groups.items():
+                for start in range(0, len(ids), _CHUNK):
+                    tenant.execute(
+                        update(DigestPosting)
+                        .where(DigestPosting.id.in_(ids[start : start + _CHUNK]))
+                        .values(snapshot={"ref": ref})
+                    )
+        for shared, snapshot_id in stored.values():
+            remember_snapshot_id(facts, shared, snapshot_id)
 
     def _fail_unsent(self, posting_id: int, error: str, now: datetime) -> None:
         with self.store.system() as system:

@@ -13,16 +13,23 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from domain import queries
 from domain import schedule as sched
 from domain.digest import no_update_since
-from domain.models import DigestReminder, DigestSubscription, Portfolio, Product, UserPreference
+from domain.models import (
+    DigestReminder,
+    DigestSubscription,
+    Portfolio,
+    Product,
+    RoadmapItem,
+    UserPreference,
+)
 from domain.services.access import ensure_workspace
 from domain.services.clock import Clock
 from domain.services.digests.claims import GRACE
 from domain.services.digests.schedules import schedule_of
 from domain.store import Store, Tenant, retried
 from domain.views import Actor
+from domain.vocabulary import OPEN_STATUSES, STATUS_ORDER
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ class Reminders:
                 )
             )
         dms: list[ReminderDM] = []
+        seen: set[tuple[int, str, datetime]] = set()
         for sub in subs:
             schedule = schedule_of(sub)
             found = sched.reminder_due(schedule, now, grace=self.grace)
@@ -108,6 +116,10 @@ class Reminders:
                 start=sched.previous_period_start(schedule, occurrence),
                 tz=schedule.tz,
             )
+            portfolio_period = (sub.portfolio_id, period.key, period.start)
+            if portfolio_period in seen:
+                continue  # another channel of this portfolio: the same products, just claimed
+            seen.add(portfolio_period)
             dms.extend(self._claim_for(sub, period))
         return dms
 
@@ -136,13 +148,15 @@ class Reminders:
                 return []
             reminded = set(
                 tenant.scalars(
-                    select(DigestReminder.product_id).where(
+                    select(DigestReminder.product_id)
+                    .join(Product, Product.id == DigestReminder.product_id)
+                    .where(
                         DigestReminder.period == period.key,
-                        DigestReminder.product_id.in_([p.id for p in products]),
+                        Product.portfolio_id == portfolio.id,
                     )
                 )
             )
-            first_items = queries.most_advanced_open_items(tenant, [p.id for p in products])
+            first_items = _most_advanced_open_items(tenant, portfolio, {p.id for p in products})
             by_owner: dict[str, list[tuple[int, ReminderProduct]]] = defaultdict(list)
             for product in products:
                 if product.id in reminded or product.owner_id is None:
@@ -198,6 +212,28 @@ def _needing_update(tenant: Tenant, portfolio: Portfolio, since: datetime) -> li
         )
         if p.owner_id not in quiet and no_update_since(p.last_update_at, p.created_at, since)
     ]
+
+
+def _most_advanced_open_items(
+    tenant: Tenant, portfolio: Portfolio, product_ids: set[int]
+) -> dict[int, RoadmapItem]:
+    """Each of these products' most advanced open item (as `queries.most_advanced_open_items`),
+    read by portfolio: no query binds a parameter per product."""
+    rows = tenant.all(
+        tenant.select(RoadmapItem)
+        .join(Product, Product.id == RoadmapItem.product_id)
+        .where(
+            Product.portfolio_id == portfolio.id,
+            Product.archived_at.is_(None),
+            Product.owner_id.is_not(None),
+            RoadmapItem.status.in_(OPEN_STATUSES),
+        )
+    )
+    firsts: dict[int, RoadmapItem] = {}
+    for item in sorted(rows, key=lambda i: (STATUS_ORDER.get(i.status, 9), i.number)):
+        if item.product_id in product_ids:
+            firsts.setdefault(item.product_id, item)
+    return firsts
 
 
 def _claim_one(tenant: Tenant, product: Product, period: str, now: datetime) -> int | None:

@@ -64,7 +64,7 @@ class Subscriptions:
                 )
             )
             created = row is None or row.removed_at is not None
-            start = baseline(tenant, portfolio) if created else None
+            start = baseline(tenant, portfolio, now) if created else None
             if row is None:
                 row = DigestSubscription(
                     channel_id=channel_id, portfolio_id=portfolio.id, created_at=now
