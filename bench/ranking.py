@@ -1,48 +1,52 @@
-"""Benchmark: `/portfolio rank` from the database to the rendered message, against plain NumPy.
+"""Benchmark: `/portfolio rank roi|risk top N` against the database's own `ORDER BY … LIMIT N`.
 
-Run from the repository root: `python -m bench.ranking [SIZES…]` (default 1,000, 10,000 and
-100,000 products). For each size it fills a fresh SQLite file in bulk (products with 2–6
-years of cash flows, half of them linked to objectives), then times, for each measure:
+Run from the repository root: `python -m bench.ranking` (100,000 and 1,000,000 products),
+`--quick` (10,000 and 100,000: under a minute, for CI), or sizes (`python -m bench.ranking
+50000`). For each size it fills a fresh SQLite file in bulk (products with 2–6 years of
+cash flows, half of them linked to objectives), then times, in the same run on the same file:
 
-- Folio: PortfolioService.rank (tenancy, a Core select of the needed columns, the exact
-  display-rounded ranking) plus handlers.ranking.ranking_message (templates, Block Kit);
-- the baseline: the same rows read from the same file with plain SELECTs (sqlite3), the same
-  scores computed with NumPy float64 and the same top 100 picked with a sort.
+- Folio: RankingService.rank (tenancy, the page read by the stored sort key, the totals
+  the triggers keep, the exact Decimal values) plus handlers.ranking.ranking_message
+  (templates, Block Kit); the service is also timed alone ("service");
+- the baseline: sqlite3 running `SELECT … FROM products WHERE portfolio … ORDER BY
+  <stored key>, key LIMIT N` on the same table, and the same query with the header's
+  aggregates (count and money totals) that any such message needs.
 
-It prints the median of a few runs, the ratio Folio / baseline, Folio's cost per product,
-and how the cost grew against n log n from the previous size. Figures only; no pass/fail.
+It prints the median of a few runs, the ratio Folio / baseline (target ≤ 3×), whether the
+keys shown are the baseline's, and how Folio's time grew from the previous size. NPV and
+the weighted score still rank in full (every product read); `--full-path` times them too.
+"before" is the full path for ROI and risk (what every ranking did until migration 0008),
+timed once, with a check that it renders the very same message.
 """
 
 from __future__ import annotations
 
-import json
-import math
+import argparse
 import random
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import insert
 
 from domain.commands.portfolio import RankRequest
 from domain.models import Base, Objective, Portfolio, Product, ProductObjective, Workspace
 from domain.services import build_services
+from domain.services.access import portfolio_for
 from domain.store import Store, make_engine
 from domain.views import Actor
-from domain.vocabulary import MEASURES
 from handlers.blocks import Message
 from handlers.ranking import ranking_message
 
-SIZES = (1_000, 10_000, 100_000)
-RUNS = 3
+SIZES = (100_000, 1_000_000)
+QUICK_SIZES = (10_000, 100_000)
+RUNS = 5
 SEED = 20_270_322
 TEAM = "T0BENCH"
 ACTOR = Actor(team_id=TEAM, user_id="U0BENCH", is_admin=True)
@@ -52,13 +56,51 @@ HEALTHS = ("on track", "on track", "on track", "at risk", "off track")
 RATE = Decimal("0.08")
 WEIGHTS = {"roi": "0.3", "risk": "0.3", "npv": "0.2", "alignment": "0.2"}
 TOP = 100
+CHUNK = 5_000
 NOW = datetime(2027, 3, 22, 10, 0, tzinfo=UTC)
+KEYED = {"roi": "roi_key", "risk": "risk_key"}
+_COLUMNS = "key, name, owner_id, category, health, investment, expected_return, confidence"
+_ACTIVE = "FROM products WHERE team_id = ? AND portfolio_id = 1 AND archived_at IS NULL"
+QUERIES = {
+    "roi": f"SELECT {_COLUMNS} {_ACTIVE} ORDER BY roi_key, key LIMIT ?",
+    "risk": f"SELECT {_COLUMNS} {_ACTIVE} ORDER BY risk_key, key LIMIT ?",
+}
 
-Floats = npt.NDArray[np.float64]
+
+def _products(size: int, portfolio_id: int, rng: random.Random) -> Iterator[list[dict[str, Any]]]:
+    """The products, a chunk at a time (a million rows never sit in memory at once)."""
+    for first in range(0, size, CHUNK):
+        rows = []
+        for number in range(first, min(size, first + CHUNK)):
+            investment = Decimal(rng.randrange(0, 3_000_000, 1_000)) if rng.random() > 0.02 else 0
+            multiple = Decimal(str(round(rng.lognormvariate(0.5, 0.6), 3)))
+            flows = [-int(investment)] + [
+                rng.randrange(0, 2_000_000, 500) for _ in range(rng.randint(1, 5))
+            ]
+            rows.append(
+                {
+                    "team_id": TEAM,
+                    "portfolio_id": portfolio_id,
+                    "key": f"P{number:07d}",
+                    "name": f"Product {number}",
+                    "owner_id": f"U{number % 500:05d}",
+                    "category": rng.choice(CATEGORIES),
+                    "stage": rng.choice(STAGES),
+                    "health": rng.choice(HEALTHS),
+                    "investment": Decimal(investment),
+                    "expected_return": (Decimal(investment) * multiple).quantize(Decimal("0.01")),
+                    "confidence": Decimal(rng.randint(10, 95)) / 100,
+                    "cashflows": [f"{f}.00" for f in flows],
+                    "next_item_number": 1,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
+        yield rows
 
 
 def fill(url: str, size: int) -> None:
-    """A workspace, a portfolio and `size` products, inserted in bulk."""
+    """A workspace, a portfolio and `size` products, inserted in bulk (keys by Core defaults)."""
     rng = random.Random(SEED + size)
     engine = make_engine(url)
     Base.metadata.create_all(engine)
@@ -94,114 +136,69 @@ def fill(url: str, size: int) -> None:
             ).scalar_one()
             for key, w in (("GROW", 3), ("RET", 2), ("EFF", 1))
         ]
-        rows = []
-        for number in range(size):
-            investment = Decimal(rng.randrange(0, 3_000_000, 1_000)) if rng.random() > 0.02 else 0
-            multiple = Decimal(str(round(rng.lognormvariate(0.5, 0.6), 3)))
-            flows = [-int(investment)] + [
-                rng.randrange(0, 2_000_000, 500) for _ in range(rng.randint(1, 5))
+        for rows in _products(size, portfolio_id, rng):
+            conn.execute(insert(Product), rows)
+        last = 0
+        while True:
+            ids = [
+                row[0]
+                for row in conn.exec_driver_sql(
+                    f"SELECT id FROM products WHERE id > {last} ORDER BY id LIMIT {CHUNK}"  # noqa: S608
+                )
             ]
-            rows.append(
-                {
-                    "team_id": TEAM,
-                    "portfolio_id": portfolio_id,
-                    "key": f"P{number:06d}",
-                    "name": f"Product {number}",
-                    "owner_id": f"U{number % 500:05d}",
-                    "category": rng.choice(CATEGORIES),
-                    "stage": rng.choice(STAGES),
-                    "health": rng.choice(HEALTHS),
-                    "investment": Decimal(investment),
-                    "expected_return": (Decimal(investment) * multiple).quantize(Decimal("0.01")),
-                    "confidence": Decimal(rng.randint(10, 95)) / 100,
-                    "cashflows": [f"{f}.00" for f in flows],
-                    "next_item_number": 1,
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-            )
-        for start in range(0, size, 5_000):
-            conn.execute(insert(Product), rows[start : start + 5_000])
-        ids = [row[0] for row in conn.exec_driver_sql("SELECT id FROM products ORDER BY id")]
-        links = [
-            {"product_id": pid, "objective_id": oid, "team_id": TEAM}
-            for pid in ids
-            for oid in objective_ids
-            if rng.random() < 0.25
-        ]
-        for start in range(0, len(links), 5_000):
-            conn.execute(insert(ProductObjective), links[start : start + 5_000])
+            if not ids:
+                break
+            last = ids[-1]
+            links = [
+                {"product_id": pid, "objective_id": oid, "team_id": TEAM}
+                for pid in ids
+                for oid in objective_ids
+                if rng.random() < 0.25
+            ]
+            conn.execute(insert(ProductObjective), links)
     engine.dispose()
 
 
-def folio_rank(store: Store) -> Callable[[str], Message]:
-    """The service path: rank, then render the message Slack would get."""
+def folio_rank(store: Store, *, render: bool = True) -> Callable[[str], Message | None]:
+    """The service path: rank (top N), then render the message Slack would get."""
+    services = build_services(store, lambda: NOW)
+
+    def run(measure: str) -> Message | None:
+        view = services.ranking.rank(ACTOR, None, RankRequest(measure, TOP, None))
+        return ranking_message(view) if render else None
+
+    return run
+
+
+def full_path(store: Store) -> Callable[[str], Message]:
+    """Before: every product read and ranked in Python (the path NPV and the score still take)."""
     services = build_services(store, lambda: NOW)
 
     def run(measure: str) -> Message:
-        return ranking_message(services.ranking.rank(ACTOR, None, RankRequest(measure, None, None)))
+        request = RankRequest(measure, TOP, None)
+        with store.read(TEAM) as tenant:
+            portfolio = portfolio_for(tenant, None)
+            view = services.ranking._rank_in_full(tenant, portfolio, measure, request)
+        return ranking_message(view)
 
     return run
 
 
-def numpy_rank(path: Path) -> Callable[[str], list[str]]:
-    """The baseline: plain SELECTs with sqlite3, NumPy scores, the top keys by a sort."""
+def database_top(path: Path, *, totals: bool) -> Callable[[str], list[str]]:
+    """The baseline: the database's own ORDER BY <stored key>, key LIMIT N (and the totals)."""
+    db = sqlite3.connect(path, check_same_thread=False)
 
     def run(measure: str) -> list[str]:
-        with sqlite3.connect(path) as db:
-            rows = db.execute(
-                "SELECT id, key, investment, expected_return, confidence, cashflows "
-                "FROM products WHERE team_id = ? AND portfolio_id = 1 AND archived_at IS NULL",
+        rows = db.execute(QUERIES[measure], (TEAM, TOP)).fetchall()
+        if totals:
+            db.execute(
+                "SELECT count(*), sum(round(investment * 100)), sum(round(expected_return * 100))"
+                " FROM products WHERE team_id = ? AND portfolio_id = 1 AND archived_at IS NULL",
                 (TEAM,),
             ).fetchall()
-            alignment = dict(
-                db.execute(
-                    "SELECT po.product_id, SUM(o.weight) FROM product_objectives po "
-                    "JOIN objectives o ON o.id = po.objective_id WHERE po.team_id = ? "
-                    "GROUP BY po.product_id",
-                    (TEAM,),
-                ).fetchall()
-            )
-        ids, keys, investment, back, confidence, flows = zip(*rows, strict=True)
-        inv = np.asarray(investment, dtype=np.float64)
-        ret = np.asarray(back, dtype=np.float64)
-        conf = np.asarray(confidence, dtype=np.float64)
-        # Each measure rounded to the places people see (as Folio ranks them): 4, or cents.
-        parts = {
-            "roi": lambda: np.round(_ratio(ret - inv, inv), 4),
-            "risk": lambda: np.round(_ratio(conf * ret - inv, inv), 4),
-            "npv": lambda: np.round(_npv([json.loads(f) for f in flows]), 2),
-            "alignment": lambda: np.array([alignment.get(i, 0.0) for i in ids], dtype=np.float64),
-        }
-        if measure == "score":
-            values = np.zeros(len(keys))
-            for name, weight in WEIGHTS.items():
-                part = parts[name]()
-                present = ~np.isnan(part)
-                low, high = np.nanmin(part), np.nanmax(part)
-                span = (high - low) or 1.0
-                values += float(weight) * np.where(present, (part - low) / span, 0.0)
-            values = np.round(values, 4)
-        else:
-            values = parts[measure]()
-        order = np.lexsort((np.asarray(keys), -np.nan_to_num(values, nan=-np.inf)))
-        return [keys[i] for i in order[:TOP]]
+        return [row[0] for row in rows]
 
     return run
-
-
-def _ratio(top: Floats, bottom: Floats) -> Floats:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(bottom != 0, top / np.where(bottom != 0, bottom, 1.0), np.nan)
-
-
-def _npv(flows: list[list[str]]) -> Floats:
-    lengths = np.fromiter((len(f) for f in flows), np.int64, len(flows))
-    values = np.fromiter((float(x) for f in flows for x in f), np.float64, int(lengths.sum()))
-    rows = np.repeat(np.arange(len(flows)), lengths)
-    years = np.arange(len(values)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    terms = values * (1.0 + float(RATE)) ** -years.astype(np.float64)
-    return np.bincount(rows, weights=terms, minlength=len(flows)).astype(np.float64)
 
 
 def median_time(action: Callable[[], object], runs: int = RUNS) -> tuple[float, object]:
@@ -217,34 +214,55 @@ def median_time(action: Callable[[], object], runs: int = RUNS) -> tuple[float, 
 
 def main(argv: list[str] | None = None) -> None:
     """Fill, time and print one table row per size and measure."""
-    sizes = tuple(int(a.replace(",", "")) for a in (argv or [])) or SIZES
-    print(
-        f"{'products':>9}  {'measure':>7}  {'Folio (s)':>9}  {'NumPy (s)':>9}  {'ratio':>6}  "
-        f"{'µs/product':>10}  {'growth vs n log n':>17}  top-{TOP} same"
+    parser = argparse.ArgumentParser(prog="python -m bench.ranking")
+    parser.add_argument("sizes", nargs="*", help="numbers of products (default 100,000 and 1M)")
+    parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 (< 60 s)")
+    parser.add_argument("--full-path", action="store_true", help="also time npv and score")
+    args = parser.parse_args(argv)
+    sizes = tuple(int(a.replace(",", "")) for a in args.sizes) or (
+        QUICK_SIZES if args.quick else SIZES
     )
-    previous: dict[str, tuple[int, float]] = {}
+    measures = ("roi", "risk", *(("npv", "score") if args.full_path else ()))
+    print(
+        f"{'products':>9}  {'measure':>7}  {'service':>8}  {'Folio (ms)':>10}  {'LIMIT (ms)':>10}  "
+        f"{'ratio':>6}  {'+totals (ms)':>12}  {'ratio':>6}  {'growth':>7}  top-{TOP} same  "
+        f"{'before (ms)':>11}"
+    )
+    previous: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="folio-bench-") as tmp:
         for size in sizes:
             path = Path(tmp) / f"bench-{size}.db"
+            started = time.perf_counter()
             fill(f"sqlite:///{path}", size)
+            print(f"# {size:,} products filled in {time.perf_counter() - started:.1f} s")
             engine = make_engine(f"sqlite:///{path}")
-            service, baseline = folio_rank(Store(engine)), numpy_rank(path)
-            for measure in MEASURES:
+            service = folio_rank(Store(engine))
+            service_only = folio_rank(Store(engine), render=False)
+            before = full_path(Store(engine))
+            bare, with_totals = database_top(path, totals=False), database_top(path, totals=True)
+            for measure in measures:
                 service(measure)  # warm up: connections, compiled statements, templates
+                bare(measure) if measure in KEYED else None
                 folio_s, message = median_time(lambda m=measure, f=service: f(m))  # type: ignore[misc]
-                numpy_s, top = median_time(lambda m=measure, f=baseline: f(m))  # type: ignore[misc]
-                growth = ""
-                if measure in previous:
-                    size0, time0 = previous[measure]
-                    expected = (size * math.log(size)) / (size0 * math.log(size0))
-                    growth = f"{folio_s / time0:5.1f}× / {expected:5.1f}×"
-                previous[measure] = (size, folio_s)
-                shown = _keys_shown(message)  # type: ignore[arg-type]
-                same = sum(a == b for a, b in zip(shown, top, strict=False))  # type: ignore[call-overload]
+                alone_s, _ = median_time(lambda m=measure, f=service_only: f(m))  # type: ignore[misc]
+                if measure in KEYED:
+                    bare_s, top = median_time(lambda m=measure, f=bare: f(m))  # type: ignore[misc]
+                    full_s, _ = median_time(lambda m=measure, f=with_totals: f(m))  # type: ignore[misc]
+                    shown = _keys_shown(message)  # type: ignore[arg-type]
+                    same = f"{sum(a == b for a, b in zip(shown, top, strict=False))}/{len(shown)}"  # type: ignore[call-overload]
+                    before_s, old = median_time(lambda m=measure, f=before: f(m), runs=1)  # type: ignore[misc]
+                    same += "" if old == message else " (differs from before!)"
+                    base = (
+                        f"{bare_s * 1e3:>10.2f}  {folio_s / bare_s:>5.1f}×  "
+                        f"{full_s * 1e3:>12.2f}  {folio_s / full_s:>5.1f}×"
+                    )
+                else:
+                    base, same, before_s = f"{'(ranks in full)':>39}", "", folio_s
+                growth = f"{folio_s / previous[measure]:6.1f}×" if measure in previous else ""
+                previous[measure] = folio_s
                 print(
-                    f"{size:>9,}  {measure:>7}  {folio_s:>9.3f}  {numpy_s:>9.3f}  "
-                    f"{folio_s / numpy_s:>5.1f}×  {folio_s / size * 1e6:>10.2f}  {growth:>17}  "
-                    f"{same}/{min(TOP, len(shown))}"
+                    f"{size:>9,}  {measure:>7}  {alone_s * 1e3:>8.2f}  {folio_s * 1e3:>10.2f}  "
+                    f"{base}  {growth:>7}  {same:>12}  {before_s * 1e3:>11.1f}"
                 )
             engine.dispose()
 
@@ -262,4 +280,4 @@ def _keys_shown(message: Message) -> list[str]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

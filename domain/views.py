@@ -145,9 +145,10 @@ class ProductLine:
 class ProductList:
     portfolio: str
     currency: str
-    products: tuple[ProductLine, ...]
+    products: tuple[ProductLine, ...]  # the first ones by key (all, or more than a message holds)
     total_investment: Decimal = Decimal(0)
     total_return: Decimal = Decimal(0)
+    count: int | None = None  # active products in the portfolio (None: all are listed)
 
 
 @dataclass(frozen=True)

@@ -80,10 +80,12 @@ def build(
     footer: str | None = None,
     fields: Sequence[str] = (),
     after: Sequence[str] = (),
+    hidden: int = 0,
 ) -> Message:
     """Assemble a message: header, body sections, a long list packed into sections, footer.
 
-    A list that does not fit in the message ends with "… and N more" instead of failing.
+    A list that does not fit in the message ends with "… and N more" instead of failing;
+    `hidden` counts further lines left out before rendering (they count as more).
     """
     blocks: list[dict[str, Any]] = []
     if title:
@@ -95,7 +97,8 @@ def build(
         for start in range(0, len(fields), 10):
             blocks.append(fields_section(fields[start : start + 10]))
     reserved = len(after) + (1 if footer else 0) + 1
-    blocks.extend(pack_lines(lines, room=MAX_BLOCKS - len(blocks) - reserved, more=more))
+    room = MAX_BLOCKS - len(blocks) - reserved
+    blocks.extend(pack_lines(lines, room=room, more=more, hidden=hidden))
     for text in after:
         if text.strip():
             blocks.append(section(text))
@@ -104,8 +107,10 @@ def build(
     return Message(text=plain(fallback, FALLBACK_LIMIT), blocks=blocks[:MAX_BLOCKS])
 
 
-def pack_lines(lines: Sequence[str], *, room: int, more: str) -> list[dict[str, Any]]:
-    """Pack lines into as few sections as fit; say how many did not."""
+def pack_lines(
+    lines: Sequence[str], *, room: int, more: str, hidden: int = 0
+) -> list[dict[str, Any]]:
+    """Pack lines into as few sections as fit; say how many did not (`hidden` ones too)."""
     blocks: list[dict[str, Any]] = []
     chunk: list[str] = []
     size = 0
@@ -113,7 +118,7 @@ def pack_lines(lines: Sequence[str], *, room: int, more: str) -> list[dict[str, 
         line = plain(line, SECTION_BUDGET)
         if chunk and size + len(line) + 1 > SECTION_BUDGET:
             if len(blocks) + 1 >= room:
-                left = len(lines) - index
+                left = len(lines) - index + hidden
                 chunk.append(f"_… and {left:,} {more}_")
                 blocks.append(section("\n".join(chunk)))
                 return blocks
@@ -121,6 +126,8 @@ def pack_lines(lines: Sequence[str], *, room: int, more: str) -> list[dict[str, 
             chunk, size = [], 0
         chunk.append(line)
         size += len(line) + 1
+    if hidden:
+        chunk.append(f"_… and {hidden:,} {more}_")
     if chunk:
         blocks.append(section("\n".join(chunk)))
     return blocks

@@ -235,9 +235,8 @@ DEFAULT_FIELDS = {
 
 def product_list(view: ProductList) -> Message:
     """The portfolio's products by key."""
-    title = (
-        f"{view.portfolio}: {len(view.products):,} product{'s' if len(view.products) != 1 else ''}"
-    )
+    count = len(view.products) if view.count is None else view.count
+    title = f"{view.portfolio}: {count:,} product{'s' if count != 1 else ''}"
     if not view.products:
         return build(
             fallback=escape(title),
@@ -255,7 +254,12 @@ def product_list(view: ProductList) -> Message:
         f"expected return {format_money(view.total_return, view.currency)}"
     )
     return build(
-        fallback=escape(title), title=title, lines=lines, more="more products", footer=footer
+        fallback=escape(title),
+        title=title,
+        lines=lines,
+        more="more products",
+        footer=footer,
+        hidden=count - len(view.products),
     )
 
 

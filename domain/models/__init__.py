@@ -18,6 +18,7 @@ from domain.models.digest_snapshots import DigestSnapshot
 from domain.models.digests import DigestPosting, DigestReminder, DigestSubscription
 from domain.models.governance import Announcement, InputChange, Proposal
 from domain.models.inbox import InboxEvent
+from domain.models.measures import PortfolioTotals
 from domain.models.portfolio import (
     ChannelLink,
     Objective,
@@ -48,6 +49,7 @@ __all__ = [
     "Objective",
     "Outcome",
     "Portfolio",
+    "PortfolioTotals",
     "ProcessedEvent",
     "Product",
     "ProductObjective",

@@ -26,7 +26,8 @@ class Update(Base):
     __tablename__ = "updates"
     __table_args__ = (
         UniqueConstraint("team_id", "channel_id", "message_ts"),
-        Index("ix_updates_product_created", "product_id", "created_at"),
+        Index("ix_updates_product_created", "product_id", "created_at", "id"),
+        Index("ix_updates_item_created", "item_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +49,7 @@ class Update(Base):
 class MetricSnapshot(Base):
     __tablename__ = "metric_snapshots"
     __table_args__ = (
-        Index("ix_metric_snapshots_product_name", "product_id", "name", "recorded_at"),
+        Index("ix_metric_snapshots_product_name", "product_id", "name", "recorded_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +63,7 @@ class MetricSnapshot(Base):
 
 class Feedback(Base):
     __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_product_created", "product_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)

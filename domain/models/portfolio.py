@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.models.base import FRACTION, MEASURE, MONEY, Base, utcnow
+from domain.models.measures import risk_key_default, roi_key_default, watch_measures
 
 
 class Workspace(Base):
@@ -83,6 +85,8 @@ class Product(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
         Index("ix_products_portfolio_active", "portfolio_id", "archived_at"),
+        Index("ix_products_portfolio_roi", "portfolio_id", "roi_key", "key"),
+        Index("ix_products_portfolio_risk", "portfolio_id", "risk_key", "key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +102,9 @@ class Product(Base):
     expected_return: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     confidence: Mapped[Decimal] = mapped_column(FRACTION, default=Decimal("0.5"))
     cashflows: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Sort keys of ROI and risk-adjusted ROI (domain.ranking.keys), derived on every write.
+    roi_key: Mapped[int] = mapped_column(BigInteger, default=roi_key_default)
+    risk_key: Mapped[int] = mapped_column(BigInteger, default=risk_key_default)
     next_item_number: Mapped[int] = mapped_column(Integer, default=1)
     last_update_at: Mapped[datetime | None] = mapped_column()
     archived_at: Mapped[datetime | None] = mapped_column()
@@ -110,9 +117,15 @@ class Product(Base):
     )
 
 
+watch_measures(Product)
+
+
 class RoadmapItem(Base):
     __tablename__ = "roadmap_items"
-    __table_args__ = (UniqueConstraint("product_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("product_id", "number"),
+        Index("ix_roadmap_items_product_status", "product_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)

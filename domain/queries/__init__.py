@@ -29,15 +29,33 @@ from domain.queries.objectives import (
     product_objective_keys,
 )
 from domain.queries.outcomes import OutcomeFacts, portfolio_outcomes
-from domain.queries.products import active_products, product_facts, product_rows, score_weights
+from domain.queries.products import (
+    active_products,
+    product_facts,
+    product_lines,
+    product_rows,
+    score_weights,
+)
+from domain.queries.ranked import (
+    Totals,
+    categories,
+    kept_totals,
+    keyed_page,
+    keyed_totals,
+)
 from domain.queries.status import latest_notes, status_state
 
 __all__ = [
     "ItemProgress",
     "MetricReading",
     "OutcomeFacts",
+    "Totals",
     "active_products",
+    "categories",
     "item_progress",
+    "kept_totals",
+    "keyed_page",
+    "keyed_totals",
     "latest_metrics",
     "latest_notes",
     "most_advanced_open_items",
@@ -50,6 +68,7 @@ __all__ = [
     "portfolio_metrics",
     "portfolio_outcomes",
     "product_facts",
+    "product_lines",
     "product_metrics",
     "product_objective_keys",
     "product_rows",

@@ -6,15 +6,17 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from domain.models import (
     Portfolio,
     Product,
+    RoadmapItem,
 )
 from domain.queries.objectives import objective_alignment
 from domain.ranking import RankInput, Weights
 from domain.store import Tenant
+from domain.vocabulary import OPEN_STATUSES
 
 
 def active_products(portfolio: Portfolio) -> Select[int]:
@@ -30,6 +32,37 @@ def product_rows(tenant: Tenant, portfolio: Portfolio) -> list[Product]:
         select(Product)
         .where(Product.portfolio_id == portfolio.id, Product.archived_at.is_(None))
         .order_by(Product.key)
+    )
+
+
+def product_lines(tenant: Tenant, portfolio: Portfolio, limit: int) -> list[Any]:
+    """The first `limit` active products by key, with their open item counts, as plain rows.
+
+    (key, name, owner_id, category, stage, health, investment, expected_return, open items)
+    """
+    open_count = (
+        select(func.count())
+        .where(RoadmapItem.product_id == Product.id, RoadmapItem.status.in_(OPEN_STATUSES))
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    return list(
+        tenant.execute(
+            select(
+                Product.key,
+                Product.name,
+                Product.owner_id,
+                Product.category,
+                Product.stage,
+                Product.health,
+                Product.investment,
+                Product.expected_return,
+                open_count,
+            )
+            .where(Product.portfolio_id == portfolio.id, Product.archived_at.is_(None))
+            .order_by(Product.key)
+            .limit(limit)
+        ).all()
     )
 
 

@@ -44,6 +44,9 @@ from domain.views import (
 
 CARD_ITEMS = 8
 CARD_UPDATES = 5
+# More lines than any list message can show (50 sections of 2,900 characters, every line at
+# least 47), so a long list is cut by the message, which says "… and N more", not by us.
+LIST_LIMIT = 3_100
 
 
 class ProductService:
@@ -214,7 +217,7 @@ class ProductService:
 
     def show(self, actor: Actor, key: str) -> ProductCard:
         """A product card: money, measures, metrics, open items and the latest updates."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             product = product_by_key(tenant, key, include_archived=True)
             portfolio = tenant.get(Portfolio, product.portfolio_id)
             assert portfolio is not None
@@ -297,30 +300,35 @@ class ProductService:
             for m in queries.product_metrics(tenant, product_id)
         )
 
-    def list_products(self, actor: Actor, channel_id: str | None) -> ProductList:
-        """The products of the channel's portfolio, by key."""
-        with self.store.transaction(actor.team_id) as tenant:
+    def list_products(
+        self, actor: Actor, channel_id: str | None, *, limit: int = LIST_LIMIT
+    ) -> ProductList:
+        """The products of the channel's portfolio, by key: the first `limit`, and the count."""
+        with self.store.read(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
-            products = queries.product_rows(tenant, portfolio)
-            counts = queries.open_item_counts(tenant, portfolio)
+            rows = queries.product_lines(tenant, portfolio, limit)
+            totals = queries.keyed_totals(tenant, portfolio, "roi", None)
             lines = tuple(
                 ProductLine(
-                    key=p.key,
-                    name=p.name,
-                    owner_id=p.owner_id,
-                    category=p.category,
-                    stage=p.stage,
-                    health=p.health,
-                    investment=p.investment,
-                    expected_return=p.expected_return,
-                    open_items=counts.get(p.id, 0),
+                    key=key,
+                    name=name,
+                    owner_id=owner_id,
+                    category=category,
+                    stage=stage,
+                    health=health,
+                    investment=investment,
+                    expected_return=expected_return,
+                    open_items=open_items,
                 )
-                for p in products
+                for key, name, owner_id, category, stage, health, investment, expected_return, (
+                    open_items
+                ) in rows
             )
             return ProductList(
                 portfolio=portfolio.name,
                 currency=portfolio.currency,
                 products=lines,
-                total_investment=sum((p.investment for p in products), Decimal(0)),
-                total_return=sum((p.expected_return for p in products), Decimal(0)),
+                total_investment=totals.investment,
+                total_return=totals.expected_return,
+                count=totals.count,
             )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain import queries
+from domain import finance, queries
 from domain.commands.portfolio import RANK_PAGE, RankRequest
 from domain.errors import InvalidInput, NotFound
 from domain.finance import roi
+from domain.grammar import did_you_mean
 from domain.models import (
     Portfolio,
 )
-from domain.ranking import Weights, measure_value, rank
+from domain.ranking import RankInput, Weights, measure_value, rank
+from domain.ranking.keys import CLAMPED, KEYED_MEASURES, order_key
 from domain.services.access import (
     portfolio_for,
     require_manager,
@@ -20,13 +23,15 @@ from domain.services.access import (
 from domain.services.calibration import calibrate
 from domain.services.clock import Clock
 from domain.services.inputs import record
-from domain.store import Store
+from domain.store import Store, Tenant
 from domain.views import (
     Actor,
     RankingView,
     RankRow,
 )
 from domain.vocabulary import WEIGHTS_INPUT
+
+log = logging.getLogger("folio.ranking")
 
 DISPLAY_LIMIT = RANK_PAGE  # rows a ranking message shows; `from N` reaches the rest
 
@@ -47,102 +52,156 @@ class RankingService:
 
     def rank(self, actor: Actor, channel_id: str | None, request: RankRequest) -> RankingView:
         """Rank the channel's portfolio by a measure (default: the portfolio's chosen one)."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
             measure = request.measure or portfolio.ranking_measure
-            weights = queries.score_weights(portfolio) if measure == "score" else None
-            inputs = queries.product_facts(
+            if measure in KEYED_MEASURES and not request.calibrated:
+                view = self._rank_by_key(tenant, portfolio, measure, request)
+                if view is not None:
+                    return view
+            return self._rank_in_full(tenant, portfolio, measure, request)
+
+    def _rank_by_key(
+        self, tenant: Tenant, portfolio: Portfolio, measure: str, request: RankRequest
+    ) -> RankingView | None:
+        """ROI or risk: only the page, by the stored keys' index (None: rank in full).
+
+        The keys are the display-rounded values themselves, so the page is exactly the full
+        ranking's. Clamped keys (values beyond ±2^62 buckets) sort before or after every
+        other value, as their values do, only in the wrong order among themselves: a page
+        holding one, or a key that disagrees with its product's inputs, ranks in full.
+        """
+        chosen: list[str] | None = None
+        listed_in: list[str] | None = None
+        if request.category is not None:
+            known = queries.categories(tenant, portfolio)
+            wanted = request.category.lower()
+            chosen = [c for c in known if c.lower() == wanted]
+            if not chosen:
+                raise _no_such_category(request.category, known)
+            folded = request.category.strip().casefold()
+            listed_in = [c for c in known if c.casefold() == folded]
+        totals = queries.keyed_totals(tenant, portfolio, measure, chosen)
+        top = _page_size(request, totals.count)
+        if totals.count:
+            finance.npv(portfolio.discount_rate, ())  # checked whatever the measure, as in full
+        rows: tuple[RankRow, ...] = ()
+        if top is not None and totals.count:
+            page = queries.keyed_page(
                 tenant,
                 portfolio,
-                cashflows=measure == "npv" or (weights is not None and weights.npv != 0),
-            )
-            if measure == "score" and weights is None:
-                raise InvalidInput(
-                    "Set the score's weights first, e.g. "
-                    "`/portfolio weights roi 40% risk 30% alignment 30%`."
-                )
-            adjusted = None
-            if request.calibrated:
-                inputs, adjusted = calibrate(tenant, portfolio, inputs, measure)
-            if request.category is not None:
-                categories = {i.category.lower() for i in inputs}
-                if request.category.lower() not in categories:
-                    from domain.grammar import did_you_mean
-
-                    hint = did_you_mean(request.category, sorted({i.category for i in inputs}))
-                    known = ", ".join(sorted({i.category for i in inputs})) or "none yet"
-                    suggestion = f" Did you mean `{hint}`?" if hint else ""
-                    raise NotFound(
-                        f"No products in category `{request.category}`.{suggestion} "
-                        f"Categories: {known}."
-                    )
-            chosen = [
-                i
-                for i in inputs
-                if request.category is None or i.category.lower() == request.category.lower()
-            ]
-            listed = min(request.top or len(chosen), len(chosen))
-            if request.start > max(listed, 1):
-                last_page = ((listed - 1) // DISPLAY_LIMIT) * DISPLAY_LIMIT + 1
-                where = (
-                    "it fits on one page (leave out `from` and `page`)"
-                    if last_page == 1
-                    else f"its last page starts at `from {last_page:,}`"
-                )
-                raise InvalidInput(
-                    f"The ranking lists {listed:,} product{'s' if listed != 1 else ''}, so there "
-                    f"is nothing from position {request.start:,}: {where}."
-                )
-            ranked = rank(
-                inputs,
                 measure,
-                discount_rate=portfolio.discount_rate,
-                weights=weights,
-                top=min(listed - request.start + 1, DISPLAY_LIMIT) or None,
-                category=request.category,
                 skip=request.start - 1,
+                limit=top,
+                categories=listed_in,
+                postgresql=self.store.engine.dialect.name == "postgresql",
             )
-            unavailable = (
-                0
-                if measure == "score"
-                else sum(
-                    1
-                    for i in chosen
-                    if measure_value(i, measure, discount_rate=portfolio.discount_rate) is None
-                )
-            )
-            total_inv = sum((i.investment for i in chosen), Decimal(0))
-            total_ret = sum((i.expected_return for i in chosen), Decimal(0))
+            if any(key in CLAMPED for key, _ in page):
+                return None
+            values = [
+                measure_value(item, measure, discount_rate=portfolio.discount_rate)
+                for _, item in page
+            ]
+            if any(
+                order_key(value, measure) != key
+                for (key, _), value in zip(page, values, strict=True)
+            ):
+                log.warning("stored %s keys disagree with inputs; ranking in full", measure)
+                return None
             rows = tuple(
-                RankRow(
-                    position=r.position,
-                    key=r.item.key,
-                    name=r.item.name,
-                    owner_id=r.item.owner_id,
-                    health=r.item.health,
-                    category=r.item.category,
-                    value=r.value,
-                    investment=r.item.investment,
-                    expected_return=r.item.expected_return,
-                    parts=tuple((p.measure, p.weight, p.contribution) for p in r.parts),
+                _row(position, item, value)
+                for position, (_, item), value in zip(
+                    range(request.start, request.start + len(page)), page, values, strict=True
                 )
-                for r in ranked
             )
-            return RankingView(
-                portfolio=portfolio.name,
-                currency=portfolio.currency,
-                measure=measure,
-                rows=rows,
-                total=len(chosen),
-                category=request.category,
-                top=request.top,
-                start=request.start,
-                unavailable=unavailable,
-                total_investment=total_inv,
-                total_return=total_ret,
-                portfolio_roi=roi(total_inv, total_ret),
-                calibration=adjusted,
+        return RankingView(
+            portfolio=portfolio.name,
+            currency=portfolio.currency,
+            measure=measure,
+            rows=rows,
+            total=totals.count,
+            category=request.category,
+            top=request.top,
+            start=request.start,
+            unavailable=totals.unavailable,
+            total_investment=totals.investment,
+            total_return=totals.expected_return,
+            portfolio_roi=roi(totals.investment, totals.expected_return),
+            calibration=None,
+        )
+
+    def _rank_in_full(
+        self, tenant: Tenant, portfolio: Portfolio, measure: str, request: RankRequest
+    ) -> RankingView:
+        """Any measure: every product's facts, ranked in Python (NPV, the score, calibrated)."""
+        weights = queries.score_weights(portfolio) if measure == "score" else None
+        inputs = queries.product_facts(
+            tenant,
+            portfolio,
+            cashflows=measure == "npv" or (weights is not None and weights.npv != 0),
+        )
+        if measure == "score" and weights is None:
+            raise InvalidInput(
+                "Set the score's weights first, e.g. "
+                "`/portfolio weights roi 40% risk 30% alignment 30%`."
             )
+        adjusted = None
+        if request.calibrated:
+            inputs, adjusted = calibrate(tenant, portfolio, inputs, measure)
+        if request.category is not None:
+            categories = {i.category.lower() for i in inputs}
+            if request.category.lower() not in categories:
+                raise _no_such_category(request.category, [i.category for i in inputs])
+        chosen = [
+            i
+            for i in inputs
+            if request.category is None or i.category.lower() == request.category.lower()
+        ]
+        top = _page_size(request, len(chosen))
+        ranked = rank(
+            inputs,
+            measure,
+            discount_rate=portfolio.discount_rate,
+            weights=weights,
+            top=top,
+            category=request.category,
+            skip=request.start - 1,
+        )
+        unavailable = (
+            0
+            if measure == "score"
+            else sum(
+                1
+                for i in chosen
+                if measure_value(i, measure, discount_rate=portfolio.discount_rate) is None
+            )
+        )
+        total_inv = sum((i.investment for i in chosen), Decimal(0))
+        total_ret = sum((i.expected_return for i in chosen), Decimal(0))
+        rows = tuple(
+            _row(
+                r.position,
+                r.item,
+                r.value,
+                tuple((p.measure, p.weight, p.contribution) for p in r.parts),
+            )
+            for r in ranked
+        )
+        return RankingView(
+            portfolio=portfolio.name,
+            currency=portfolio.currency,
+            measure=measure,
+            rows=rows,
+            total=len(chosen),
+            category=request.category,
+            top=request.top,
+            start=request.start,
+            unavailable=unavailable,
+            total_investment=total_inv,
+            total_return=total_ret,
+            portfolio_roi=roi(total_inv, total_ret),
+            calibration=adjusted,
+        )
 
     def set_weights(self, actor: Actor, channel_id: str | None, weights: Weights) -> WeightsView:
         """Store the weighted score's weights on the channel's portfolio."""
@@ -166,7 +225,7 @@ class RankingService:
 
     def weights(self, actor: Actor, channel_id: str | None) -> WeightsView:
         """The channel's portfolio's score weights (empty when not set)."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
             return WeightsView(portfolio.name, self._weights(portfolio))
 
@@ -176,3 +235,53 @@ class RankingService:
         if weights is None:
             return ()
         return tuple((name, value) for name, value in weights.items() if value)
+
+
+def _page_size(request: RankRequest, count: int) -> int | None:
+    """How many rows the page lists (None: to the end), or an error past the last one."""
+    listed = min(request.top or count, count)
+    if request.start > max(listed, 1):
+        last_page = ((listed - 1) // DISPLAY_LIMIT) * DISPLAY_LIMIT + 1
+        where = (
+            "it fits on one page (leave out `from` and `page`)"
+            if last_page == 1
+            else f"its last page starts at `from {last_page:,}`"
+        )
+        raise InvalidInput(
+            f"The ranking lists {listed:,} product{'s' if listed != 1 else ''}, so there "
+            f"is nothing from position {request.start:,}: {where}."
+        )
+    top = min(listed - request.start + 1, DISPLAY_LIMIT) or None
+    if top is not None and top < 1:
+        raise InvalidInput(
+            f"`top` needs a whole number of at least 1; you wrote `top {top}`. Example: `top 10`."
+        )
+    return top
+
+
+def _no_such_category(category: str, known: list[str]) -> NotFound:
+    names = sorted(set(known))
+    hint = did_you_mean(category, names)
+    listed = ", ".join(names) or "none yet"
+    suggestion = f" Did you mean `{hint}`?" if hint else ""
+    return NotFound(f"No products in category `{category}`.{suggestion} Categories: {listed}.")
+
+
+def _row(
+    position: int,
+    item: RankInput,
+    value: Decimal | None,
+    parts: tuple[tuple[str, Decimal, Decimal], ...] = (),
+) -> RankRow:
+    return RankRow(
+        position=position,
+        key=item.key,
+        name=item.name,
+        owner_id=item.owner_id,
+        health=item.health,
+        category=item.category,
+        value=value,
+        investment=item.investment,
+        expected_return=item.expected_return,
+        parts=parts,
+    )
