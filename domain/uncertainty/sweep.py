@@ -65,6 +65,7 @@ def fast_available() -> bool:
             _highs = _core
     return _highs is not None
 
+
 _OPTIONS: dict[str, Any] = {
     "output_flag": False,
     "mip_rel_gap": 0.0,  # exact, as program.solve
