@@ -76,8 +76,14 @@ def ranking_message(
     tz: str,
     max_blocks: int = MAX_BLOCKS,
 ) -> Message:
-    """The ROI ranking digest: totals, biggest movers with their reasons, the ranking."""
-    title = f"{CADENCE_WORDS.get(cadence, '')} ROI ranking · {d.portfolio}".strip()
+    """The ranking digest: totals, biggest movers with their reasons, the ranking.
+
+    Its title names the measure it ranks by ("Weekly risk-adjusted ROI ranking · Products"):
+    the portfolio's chosen one, which is not always ROI.
+    """
+    label = measure_label(d.measure)
+    title = f"{CADENCE_WORDS.get(cadence, '')} {label} ranking · {d.portfolio}".strip()
+    title = title[:1].upper() + title[1:]
     blocks: list[dict[str, Any]] = [
         header(title),
         context(

@@ -37,6 +37,7 @@ def status_message(
 ) -> Message:
     """The status digest: groups ordered by importance, each cut to fit with "… and N more"."""
     title = f"{CADENCE_WORDS.get(cadence, '')} status digest · {d.portfolio}".strip()
+    title = title[:1].upper() + title[1:]  # "Status digest" when there is no cadence
     since = since_words(d.since_subscribed)
     blocks: list[dict[str, Any]] = [
         header(title),

@@ -34,7 +34,7 @@ def test_a_week_on_the_console_clock_posts_the_ranking_and_status_digests_once(
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in out + result.stderr
     assert "now gets the *ranking and status* digests of *Products*" in out
-    assert out.count("Weekly ROI ranking · Products") == 1
+    assert out.count("Weekly risk-adjusted ROI ranking · Products") == 1
     assert out.count("Weekly status digest · Products") == 1
     assert "*PAY* Payments Platform" in out and "confidence 60% → 90%" in out  # a mover, why
     assert "CHK* Checkout: on track → *at risk*" in out  # the health change

@@ -103,7 +103,7 @@ def test_each_digest_posts_exactly_once_when_due(ready: SlackDriver, clock: Cloc
         assert jobs.run_once().claimed == 0
     posts = digests_in(ready)
     assert [p.blocks[0]["text"]["text"] for p in posts if p.blocks] == [
-        "Weekly ROI ranking · Products",
+        "Weekly risk-adjusted ROI ranking · Products",  # the portfolio ranks by risk
         "Weekly status digest · Products",
     ]
     for post in posts:
@@ -255,7 +255,7 @@ def test_digest_preview_is_ephemeral_and_posts_nothing(ready: SlackDriver) -> No
     answer = ready.command("digest preview")
     text = payload_text(answer)
     assert answer.extra.get("response_type") == "ephemeral"
-    assert "ROI ranking · Products" in text and "status digest · Products" in text
+    assert "Risk-adjusted ROI ranking · Products" in text and "Status digest · Products" in text
     assert digests_in(ready) == []
 
 
@@ -526,4 +526,4 @@ def test_a_compose_slower_than_the_claim_timeout_still_posts_each_digest_once(
             app.store.engine.dispose()
     for channel in channels:
         texts = sorted(p.text.split(" · ")[0] for p in digests_in(ready, channel))
-        assert texts == ["Daily ROI ranking", "Daily status digest"], channel
+        assert texts == ["Daily risk-adjusted ROI ranking", "Daily status digest"], channel
