@@ -25,6 +25,7 @@ from typing import TypeVar
 from domain.allocation import ShareRule, allocate
 from domain.uncertainty.frontier import frontier
 from domain.uncertainty.outcomes import Bet
+from domain.uncertainty.sweep import silence_solver_output
 
 SIZES = (100, 1_000)
 QUICK_SIZES = (100, 500)
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plain", action="store_true", help="also time one milp per level")
     args = parser.parse_args(argv)
     sizes, runs = (QUICK_SIZES, 1) if args.quick else (SIZES, RUNS)
+    silence_solver_output()  # a table a person reads, like the console's transcript
     plain_head = f"  {'plain (s)':>9}" if args.plain else ""
     print(
         f"{'n':>6}  {'frontier (s)':>12}  {'cpu (s)':>7}  {'allocate (s)':>12}  {'ratio':>6}"
