@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck check bench migrate clean
+.PHONY: run test lint typecheck check bench bench-quick migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,14 +53,27 @@ check: $(DEV_STAMP)
 	if [ -n "$$failed" ]; then echo "make check FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make check passed: lint, typecheck, test"
 
-## bench: run the benchmarks and print their figures
+## bench: run every benchmark and print its figures (about 15 minutes on 2 cores)
 bench: $(DEV_STAMP)
+	$(BIN)/python -m bench.roundtrip
 	$(BIN)/python -m bench.ranking
-	$(BIN)/python -m bench.allocate
+	$(BIN)/python -m bench.history
 	$(BIN)/python -m bench.digest_fanout
+	$(BIN)/python -m bench.allocate
 	$(BIN)/python -m bench.frontier
 	$(BIN)/python -m bench.value_distribution
 	$(BIN)/python -m bench.delivery_forecast
+
+## bench-quick: every benchmark in its small mode (a few minutes): CI runs it, so a benchmark
+## that no longer runs fails the build
+bench-quick: $(DEV_STAMP)
+	$(BIN)/python -m bench.roundtrip --quick
+	$(BIN)/python -m bench.ranking --quick
+	$(BIN)/python -m bench.history --quick
+	$(BIN)/python -m bench.digest_fanout --quick
+	$(BIN)/python -m bench.allocate --quick
+	$(BIN)/python -m bench.frontier --quick
+	$(BIN)/python -m bench.delivery_forecast --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
