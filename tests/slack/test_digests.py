@@ -479,11 +479,14 @@ def test_a_compose_slower_than_the_claim_timeout_still_posts_each_digest_once(
     for channel in channels:
         ready.fake.add_channel(FakeChannel(channel, channel.lower()))
         ready.command("digest daily 09:00 Europe/Berlin both", channel=channel)
-    timeout = timedelta(seconds=0.6)
+    # The heartbeat renews every 0.1 s; the timeout leaves it 20 beats of slack, so a busy
+    # machine (the SQLite write lock taken by the other runner, two suites on two cores)
+    # cannot starve it into a takeover, while composing still outlasts the timeout.
+    timeout = timedelta(seconds=2.0)
     real = Outbox._compose_claimed
 
     def slow(self: Outbox, *args: object, **kwargs: object) -> object:
-        sleep_for(1.0)  # composing takes longer than the claim timeout
+        sleep_for(2.5)  # composing takes longer than the claim timeout
         return real(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Outbox, "_compose_claimed", slow)
