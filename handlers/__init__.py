@@ -102,8 +102,8 @@ def register(
 
     `listener_threads` is the size of Bolt's listener pool: a command that finds every thread
     taken is acknowledged with "Folio is busy" (handlers.inbox). Returns the inbox's processor
-    (chat updates and slash commands), for the worker that resumes what a crash or an outage
-    left (bot.py starts it).
+    (chat updates, slash commands and mentions), for the worker that resumes what a crash or
+    an outage left (bot.py starts it).
     """
     sets = command_sets()
     modals.register(app, services, directory, sets)  # before commands: bare `add` opens a form
@@ -118,6 +118,12 @@ def register(
             ),
             takes=lambda body: not modals.opens_form(body),
         ),
+        mentions.Mentions(
+            portfolio=sets[0],
+            roadmap=sets[1],
+            services=services,
+            directory=directory,
+        ),
     )
     worker = inbox.InboxWorker(services, processor, pending=inbox.Pending(listener_threads))
     listener = inbox.register(app, worker)
@@ -126,7 +132,7 @@ def register(
     home.register(app, services, directory)
     shortcuts.register(app, services, directory)
     actions.register(app, sets, services, directory)  # buttons on what Folio posts (msg_…)
-    mentions.register(app, sets, services, directory)  # @Folio help, @Folio CHK
+    mentions.register(app, listener)  # @Folio help, @Folio CHK
     installs.register(app, services)  # app_uninstalled, tokens_revoked, app_rate_limited
     errors.register(app)
     return processor

@@ -73,3 +73,32 @@ def test_an_unknown_key_is_told_only_to_its_author(ready: SlackDriver) -> None:
 def test_something_else_gets_a_hint_not_silence(ready: SlackDriver) -> None:
     ts, (hint,) = mention(ready, "<@UFOLIOBOT> what should we build next?")
     assert hint.thread_ts == ts and "`@Folio help`" in payload_text(hint)
+
+
+def test_slacks_retry_of_a_mention_is_answered_once(ready: SlackDriver) -> None:
+    """Slack resends an event it thinks went unanswered: the thread gets one answer, not two."""
+    ts = ready.next_ts()
+    ready.fake.add_message("C0GENERAL", user="U0BOB", text="<@UFOLIOBOT> CHK", ts=ts)
+    event = app_mention_event(
+        "<@UFOLIOBOT> CHK", user="U0BOB", channel="C0GENERAL", ts=ts, team=ready.team
+    )
+    before = len(ready.fake.posts)
+    event_id, _ = ready.event(event)
+    ready.drain()
+    ready.event(event, event_id=event_id, retry=1)
+    ready.event(event, event_id=event_id, retry=2)
+    ready.drain()
+    (card,) = ready.fake.posts[before:]
+    assert card.thread_ts == ts and "CHK · Checkout" in payload_text(card)
+
+
+def test_a_bots_mention_is_not_answered_or_kept(ready: SlackDriver) -> None:
+    ts = ready.next_ts()
+    event = app_mention_event(
+        "<@UFOLIOBOT> help", user="U0BOB", channel="C0GENERAL", ts=ts, team=ready.team
+    )
+    event["bot_id"] = "B0OTHER"
+    before = len(ready.fake.posts)
+    ready.event(event)
+    ready.drain()
+    assert ready.fake.posts[before:] == []
