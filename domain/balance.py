@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from typing import Literal
+from typing import Any, Literal
 
 from domain.errors import InvalidInput
 from domain.vocabulary import GOOD_HEALTH, HEALTHS, PIPELINE_STAGES, STAGES
@@ -24,6 +24,7 @@ TROUBLE_LIMIT = Decimal(1) / 3  # compared exactly as 3 × troubled > total
 _SHARE = Decimal("0.0001")
 _MONEY = Decimal("0.01")
 _CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP)
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,45 @@ def _share(part: Decimal, whole: Decimal) -> Decimal:
     return part / whole if whole else Decimal(0)
 
 
-def _grouper(by: str) -> tuple[Callable[[BalanceInput], str], Callable[[str], tuple[int, str]]]:
+@dataclass(frozen=True)
+class BalanceCell:
+    """The products sharing one category, stage and health (as stored): count and sums.
+
+    `expected_value` is the exact sum of confidence × expected return.
+    """
+
+    category: str
+    stage: str
+    health: str
+    count: int
+    investment: Decimal
+    expected_value: Decimal
+
+
+def cells_of(items: Sequence[BalanceInput]) -> list[BalanceCell]:
+    """Products summed per (category, stage, health): what the database's GROUP BY returns."""
+    sums: dict[tuple[str, str, str], list[Any]] = {}
+    with localcontext(_CONTEXT):
+        for item in items:
+            cell = sums.setdefault((item.category, item.stage, item.health), [0, _ZERO, _ZERO])
+            cell[0] += 1
+            cell[1] += item.investment
+            cell[2] += item.confidence * item.expected_return
+    return [BalanceCell(*names, *cell) for names, cell in sums.items()]
+
+
+def _category(cell: BalanceCell) -> str:
+    return cell.category.strip() or "(none)"
+
+
+def _grouper(by: str) -> tuple[Callable[[BalanceCell], str], Callable[[str], tuple[int, str]]]:
     if by == "category":
-        return (lambda item: item.category.strip() or "(none)"), (lambda name: (0, name.casefold()))
+        return _category, (lambda name: (0, name.casefold()))
     if by == "stage":
-        return (lambda item: _word(item.stage)), (
+        return (lambda cell: _word(cell.stage)), (
             lambda name: (STAGES.index(name) if name in STAGES else len(STAGES), name)
         )
-    return (lambda item: _word(item.health)), (
+    return (lambda cell: _word(cell.health)), (
         lambda name: (HEALTHS.index(name) if name in HEALTHS else len(HEALTHS), name)
     )
 
@@ -122,31 +154,39 @@ def balance(
     items: Sequence[BalanceInput], by: Literal["category", "stage", "health"]
 ) -> BalanceReport:
     """Group the portfolio by category, stage or health, with its HHI and warning flags."""
+    return balance_of(cells_of(items), by)
+
+
+def balance_of(
+    cells: Sequence[BalanceCell], by: Literal["category", "stage", "health"]
+) -> BalanceReport:
+    """The balance report from the portfolio's cells (`cells_of`, or the database's sums)."""
     if by not in GROUPINGS:
         raise InvalidInput(
             f"Balance can be shown by {', '.join(GROUPINGS)}; you wrote `{by}`. "
             "Example: `/portfolio balance by stage`."
         )
-    if not items:
+    cells = [cell for cell in cells if cell.count]
+    if not cells:
         return BalanceReport(by, (), Decimal(0), (EmptyPortfolio(),))
     with localcontext(_CONTEXT):
         name_of, sort_key = _grouper(by)
-        members: dict[str, list[BalanceInput]] = {}
-        for item in items:
-            members.setdefault(name_of(item), []).append(item)
-        total_investment = sum((item.investment for item in items), Decimal(0))
-        total_value = sum((item.confidence * item.expected_return for item in items), Decimal(0))
+        members: dict[str, list[BalanceCell]] = {}
+        for cell in cells:
+            members.setdefault(name_of(cell), []).append(cell)
+        total_investment = sum((cell.investment for cell in cells), _ZERO)
+        total_value = sum((cell.expected_value for cell in cells), _ZERO)
         groups: list[Group] = []
         hhi = Decimal(0)
         for name, group in members.items():
-            investment = sum((item.investment for item in group), Decimal(0))
-            value = sum((item.confidence * item.expected_return for item in group), Decimal(0))
+            investment = sum((cell.investment for cell in group), _ZERO)
+            value = sum((cell.expected_value for cell in group), _ZERO)
             share = _share(investment, total_investment)
             hhi += share * share
             groups.append(
                 Group(
                     name=name,
-                    count=len(group),
+                    count=sum(cell.count for cell in group),
                     investment=investment.quantize(_MONEY),
                     investment_share=share.quantize(_SHARE),
                     expected_value=value.quantize(_MONEY),
@@ -158,17 +198,17 @@ def balance(
         else:
             groups.sort(key=lambda g: sort_key(g.name))
         return BalanceReport(
-            by, tuple(groups), hhi.quantize(_SHARE), _flags(items, total_investment)
+            by, tuple(groups), hhi.quantize(_SHARE), _flags(cells, total_investment)
         )
 
 
-def _flags(items: Sequence[BalanceInput], total: Decimal) -> tuple[Flag, ...]:
+def _flags(cells: Sequence[BalanceCell], total: Decimal) -> tuple[Flag, ...]:
     flags: list[Flag] = []
     if total > 0:
         by_category: dict[str, Decimal] = {}
-        for item in items:
-            name = item.category.strip() or "(none)"
-            by_category[name] = by_category.get(name, Decimal(0)) + item.investment
+        for cell in cells:
+            name = _category(cell)
+            by_category[name] = by_category.get(name, _ZERO) + cell.investment
         for name, investment in sorted(
             by_category.items(), key=lambda pair: (pair[1].copy_negate(), pair[0])
         ):
@@ -176,12 +216,12 @@ def _flags(items: Sequence[BalanceInput], total: Decimal) -> tuple[Flag, ...]:
                 flags.append(Concentrated(name, investment / total, CONCENTRATION_LIMIT))
     else:
         flags.append(NoInvestment())
-    if not any(_word(item.stage) in PIPELINE_STAGES for item in items):
+    if not any(_word(cell.stage) in PIPELINE_STAGES for cell in cells):
         flags.append(NoPipeline(PIPELINE_STAGES))
     if total > 0:
         troubled = sum(
-            (item.investment for item in items if _troubled(_word(item.health))),
-            Decimal(0),
+            (cell.investment for cell in cells if _troubled(_word(cell.health))),
+            _ZERO,
         )
         if troubled * 3 > total:
             flags.append(Troubled(troubled / total, TROUBLE_LIMIT))

@@ -334,13 +334,18 @@ class Tenant(_Rows):
             return None
         return row
 
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name: "sqlite" or "postgresql"."""
+        return str(self._session.get_bind().dialect.name)
+
     def lock(self, row: M) -> M:
         """Lock a loaded row until commit and reload it (PostgreSQL: FOR NO KEY UPDATE).
 
         The lock order is parent first: a product, then its items, then their updates. On
         SQLite a writer already holds the database's write lock, so this is a no-op.
         """
-        if self._session.get_bind().dialect.name == "sqlite":
+        if self.dialect == "sqlite":
             return row
         mapper = inspect(row).mapper
         key = mapper.primary_key_from_instance(row)

@@ -8,13 +8,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from domain import queries
 from domain.allocation import Advice, Candidate, ShareRule, allocate
-from domain.balance import BalanceInput, BalanceReport, balance
+from domain.balance import BalanceReport, balance_of
 from domain.commands.planning import AllocateBy, AllocateRequest, Grouping
 from domain.errors import InvalidInput
 from domain.finance import roi
 from domain.models import (
     Portfolio,
 )
+from domain.queries.balance import balance_cells
 from domain.ranking import RankInput, rank
 from domain.services.access import (
     check_currency,
@@ -179,26 +180,16 @@ class PlanningService:
         return [score[item.key] for item in inputs]
 
     def balance(self, actor: Actor, channel_id: str | None, by: Grouping) -> BalanceView:
-        """Investment and expected value by category, stage or health, with warning flags."""
-        with self.store.transaction(actor.team_id) as tenant:
+        """Investment and expected value by category, stage or health, with warning flags.
+
+        The database sums the products per category, stage and health (a few rows, whatever
+        the portfolio's size); no product is read into Python.
+        """
+        with self.store.read(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
-            inputs = queries.product_facts(tenant, portfolio, cashflows=False)
-        report = balance(
-            [
-                BalanceInput(
-                    key=i.key,
-                    category=i.category,
-                    stage=i.stage,
-                    health=i.health,
-                    investment=i.investment,
-                    expected_return=i.expected_return,
-                    confidence=i.confidence,
-                )
-                for i in inputs
-            ],
-            by,
-        )
-        return BalanceView(portfolio.name, portfolio.currency, len(inputs), report)
+            cells = balance_cells(tenant, portfolio)
+            name, currency = portfolio.name, portfolio.currency
+        return BalanceView(name, currency, sum(cell.count for cell in cells), balance_of(cells, by))
 
     def chart_points(self, actor: Actor, channel_id: str | None) -> ChartData:
         """Each product's confidence, ROI and investment, for the risk–return chart."""
