@@ -90,7 +90,7 @@ def end_to_end(sizes: tuple[int, ...]) -> None:
     from domain.commands.planning import AllocateRequest
     from domain.services import build_services
     from domain.services.access import portfolio_for
-    from domain.services.planning import ALLOCATION_TIME_LIMIT
+    from domain.services.planning import ALLOCATION_TIME_LIMIT, allocation_values
     from domain.store import Store, make_engine
 
     print("\n/portfolio allocate through the service (budget: 30 % of all investment)")
@@ -106,7 +106,7 @@ def end_to_end(sizes: tuple[int, ...]) -> None:
                 portfolio = portfolio_for(tenant, None)
                 currency = portfolio.currency
                 inputs = queries.product_facts(tenant, portfolio, cashflows=False)
-                values = services.planning._values(portfolio, inputs, "value")
+                values = allocation_values(portfolio, inputs, "value")
                 candidates = [
                     Candidate(i.key, i.category, i.investment, values[n])
                     for n, i in enumerate(inputs)

@@ -153,7 +153,7 @@ class ObjectiveService:
 
     def objectives(self, actor: Actor) -> tuple[ObjectiveView, ...]:
         """The workspace's objectives with the products and open items linked to each."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             rows = tenant.all(tenant.select(Objective).order_by(Objective.key))
             products = queries.objective_products(tenant)
             items = queries.objective_open_items(tenant)

@@ -103,8 +103,9 @@ class PlanningService:
         self, actor: Actor, channel_id: str | None, request: AllocateRequest
     ) -> AllocationView:
         """The set of products that maximises total value within a budget and share rules."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
+            name = portfolio.name
             inputs = queries.product_facts(tenant, portfolio, cashflows=request.by == "score")
             currency = portfolio.currency
             if request.budget is not None:
@@ -118,10 +119,10 @@ class PlanningService:
                     "or set it with `/portfolio setup | budget 2m`."
                 )
             by_key = {item.key: item for item in inputs}
-            values = self._values(portfolio, inputs, request.by)
+            values = allocation_values(portfolio, inputs, request.by)
         if not inputs:
             raise InvalidInput(
-                f"{portfolio.name} has no products to fund yet. Add one with "
+                f"{name} has no products to fund yet. Add one with "
                 "`/portfolio add CHK Checkout | investment 120k | return 400k | confidence 70%`."
             )
         candidates = [
@@ -145,7 +146,7 @@ class PlanningService:
             )
 
         return AllocationView(
-            portfolio=portfolio.name,
+            portfolio=name,
             currency=currency,
             by=request.by,
             budget=result.budget,
@@ -164,21 +165,6 @@ class PlanningService:
             bound=result.bound,
         )
 
-    @staticmethod
-    def _values(portfolio: Portfolio, inputs: Sequence[RankInput], by: AllocateBy) -> list[Decimal]:
-        if by == "value":
-            return [risk_adjusted_value(item) for item in inputs]
-        weights = queries.score_weights(portfolio)
-        if weights is None:
-            raise InvalidInput(
-                "Allocating by score needs the score's weights first, e.g. "
-                "`/portfolio weights roi 40% risk 30% alignment 30%`; or allocate by value "
-                "(leave out `| by score`)."
-            )
-        ranked = rank(inputs, "score", discount_rate=portfolio.discount_rate, weights=weights)
-        score = {r.item.key: r.value or Decimal(0) for r in ranked}
-        return [score[item.key] for item in inputs]
-
     def balance(self, actor: Actor, channel_id: str | None, by: Grouping) -> BalanceView:
         """Investment and expected value by category, stage or health, with warning flags.
 
@@ -193,9 +179,10 @@ class PlanningService:
 
     def chart_points(self, actor: Actor, channel_id: str | None) -> ChartData:
         """Each product's confidence, ROI and investment, for the risk–return chart."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
             inputs = queries.product_facts(tenant, portfolio, cashflows=False)
+            name, currency = portfolio.name, portfolio.currency
         points = tuple(
             ChartPoint(
                 key=i.key,
@@ -207,4 +194,22 @@ class PlanningService:
             )
             for i in sorted(inputs, key=lambda i: i.key)
         )
-        return ChartData(portfolio.name, portfolio.currency, points)
+        return ChartData(name, currency, points)
+
+
+def allocation_values(
+    portfolio: Portfolio, inputs: Sequence[RankInput], by: AllocateBy
+) -> list[Decimal]:
+    """What allocation maximises for each product: its risk-adjusted value, or its score."""
+    if by == "value":
+        return [risk_adjusted_value(item) for item in inputs]
+    weights = queries.score_weights(portfolio)
+    if weights is None:
+        raise InvalidInput(
+            "Allocating by score needs the score's weights first, e.g. "
+            "`/portfolio weights roi 40% risk 30% alignment 30%`; or allocate by value "
+            "(leave out `| by score`)."
+        )
+    ranked = rank(inputs, "score", discount_rate=portfolio.discount_rate, weights=weights)
+    score = {r.item.key: r.value or Decimal(0) for r in ranked}
+    return [score[item.key] for item in inputs]

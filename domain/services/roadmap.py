@@ -122,7 +122,7 @@ class RoadmapService:
 
     def roadmap(self, actor: Actor, key: str) -> RoadmapView:
         """A product's roadmap: open items first by status, then done and dropped."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             product = product_by_key(tenant, key)
             rows = list(
                 tenant.execute(
@@ -149,7 +149,7 @@ class RoadmapService:
 
     def item(self, actor: Actor, key: str, number: int) -> ItemDetail:
         """One item in full: why, target, blocker, scoring inputs and the updates about it."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             product = product_by_key(tenant, key)
             item = item_by_ref(tenant, product, number)
             shown = (
@@ -303,7 +303,7 @@ class RoadmapService:
 
     def rank(self, actor: Actor, key: str, method: Method) -> RoadmapRanking:
         """A product's open roadmap items ranked by RICE or WSJF; missing inputs are named."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             product = product_by_key(tenant, key)
             items = tenant.all(
                 tenant.select(RoadmapItem).where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from domain.commands.planning import AllocateRequest
 from domain.commands.portfolio import ProductFields, RankRequest
 from domain.models import Base
 from domain.services import Services, build_services
@@ -70,3 +72,12 @@ def test_reads_run_while_another_connection_holds_the_write_lock(
     listing = services.products.list_products(CAROL, None)
     assert [p.key for p in listing.products] == ["CHK", "PAY"]
     assert services.ranking.weights(CAROL, None).weights == ()
+    assert services.planning.balance(CAROL, None, "category").product_count == 2
+    assert {p.key for p in services.planning.chart_points(CAROL, None).points} == {"CHK", "PAY"}
+    allocation = services.planning.allocate(
+        CAROL, None, AllocateRequest(budget=(D(500_000), "USD"))
+    )
+    assert [line.key for line in allocation.funded] == ["PAY"]
+    assert services.objectives.objectives(CAROL) == ()
+    assert services.roadmap.roadmap(CAROL, "CHK").items == ()
+    assert services.roadmap.rank(CAROL, "CHK", "rice").rows == ()
