@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import handlers
+from domain.database_url import database_password, normalise_db_url, shown_url
 from domain.services import Services, build_services
 from domain.services.clock import system_clock
 from domain.store import Store, make_engine
@@ -39,7 +39,7 @@ from handlers.digests.scheduler import DigestJobs, DigestScheduler, workspace_cl
 from handlers.directory import Directory
 from handlers.errors import mark_verified
 from handlers.inbox import LISTENER_THREADS, InboxWorker
-from handlers.installs import install_callbacks, resume_single_workspace, rotate_through
+from handlers.installs import oauth_settings, resume_single_workspace, rotate_through
 from handlers.log_safety import install, quiet_bolt
 from handlers.startup import (
     StartupError,
@@ -47,6 +47,7 @@ from handlers.startup import (
     check_app_token,
     check_credentials,
     check_slack,
+    log_lines,
     not_a_database_url,
     parser,
     read_api_url,
@@ -134,14 +135,6 @@ class Settings:
         return "console"
 
 
-def normalise_db_url(url: str) -> str:
-    """Use psycopg 3 for postgres:// and postgresql:// URLs."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
 def slack_client(token: str | None, base_url: str) -> WebClient:
     """A WebClient that honours SLACK_API_URL and retries 429s, 5xx and connection errors."""
     return build_client(token, base_url=base_url, max_retries=3)
@@ -197,7 +190,9 @@ def create_app(
         "before_authorize": mark_verified,  # runs once the signature has been checked
     }
     if settings.client_id and settings.client_secret:
-        bolt_kwargs["oauth_settings"] = oauth_settings(settings, engine, services)
+        bolt_kwargs["oauth_settings"] = oauth_settings(
+            settings.client_id, settings.client_secret, BOT_SCOPES, engine, services
+        )
     app = App(**bolt_kwargs)
     processor = handlers.register(
         app, services, directory, listener_threads=getattr(executor, "_max_workers", 8)
@@ -241,29 +236,6 @@ def bolt_logger() -> logging.Logger:
     logger = logging.getLogger("folio.bolt")
     quiet_bolt(logger)
     return logger
-
-
-def oauth_settings(settings: Settings, engine: Any, services: Services) -> OAuthSettings:
-    """Multi-workspace installs: slack_sdk's SQLAlchemy installation and state stores.
-
-    An install resumes the digests an uninstall paused (handlers.installs).
-    """
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-
-    assert settings.client_id is not None
-    installation_store = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=engine)
-    state_store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
-    installation_store.create_tables()  # type: ignore[no-untyped-call]
-    state_store.metadata.create_all(engine)
-    return OAuthSettings(
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        scopes=list(BOT_SCOPES),
-        installation_store=installation_store,
-        state_store=state_store,
-        callback_options=install_callbacks(services),
-    )
 
 
 def create_wsgi_app(folio: Folio) -> Any:
@@ -366,7 +338,7 @@ def start(args: argparse.Namespace) -> int:
     configure_logging(settings, console=mode == "console")
     open_database(settings.database_url)
     if mode == "migrate":
-        print(f"Database is up to date ({redact(settings.database_url)}).")
+        print(f"Database is up to date ({shown_url(settings.database_url)}).")
         return 0
     if mode == "import":
         from console.importer import import_command
@@ -392,11 +364,7 @@ def start(args: argparse.Namespace) -> int:
 def configure_logging(settings: Settings, *, console: bool) -> None:
     """One line per event (console: warnings only), never a token, a secret or a body."""
     level = "WARNING" if console else settings.log_level
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger().setLevel(level)  # also when something set up a handler before us
-    logging.getLogger("alembic").setLevel("WARNING")
-    logging.getLogger("apscheduler").setLevel("WARNING")  # it logs every 30-second tick
-    install(secrets_of(settings, database_password(settings.database_url)))
+    log_lines(level, secrets_of(settings, database_password(settings.database_url)))
 
 
 def open_database(url: str) -> None:
@@ -411,32 +379,9 @@ def open_database(url: str) -> None:
     try:
         migrate(url)
     except (NoSuchModuleError, ImportError) as error:
-        raise unsupported_database(redact(url)) from error
+        raise unsupported_database(shown_url(url)) from error
     except (SQLAlchemyError, OSError) as error:
-        raise unreachable_database(redact(url), error) from error
-
-
-def database_password(url: str) -> str | None:
-    """The password in a database URL (for the log filter), if it has one."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        password = make_url(url).password
-    except (ArgumentError, ValueError):
-        return None
-    return str(password) if password else None
-
-
-def redact(url: str) -> str:
-    """A database URL without its password, for logs."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return "(an unreadable URL)"
+        raise unreachable_database(shown_url(url), error) from error
 
 
 __all__ = ["BoltResponse", "Folio", "Settings", "create_app", "create_wsgi_app", "main"]

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -153,3 +153,31 @@ def resume_single_workspace(client: WebClient, services: Services) -> None:
         resumed = services.installs.installed(team_id)
         if resumed:
             log.info("team=%s: %s digest subscriptions resumed", team_id, resumed)
+
+
+def oauth_settings(
+    client_id: str,
+    client_secret: str | None,
+    scopes: Sequence[str],
+    engine: Any,
+    services: Services,
+) -> OAuthSettings:
+    """Multi-workspace installs: slack_sdk's SQLAlchemy installation and state stores.
+
+    An install resumes the digests an uninstall paused (handlers.installs).
+    """
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    installation_store = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+    state_store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    installation_store.create_tables()  # type: ignore[no-untyped-call]
+    state_store.metadata.create_all(engine)
+    return OAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(scopes),
+        installation_store=installation_store,
+        state_store=state_store,
+        callback_options=install_callbacks(services),
+    )

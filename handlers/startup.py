@@ -30,7 +30,7 @@ from handlers.delivery.errors import (
     needed_scope,
     remedy,
 )
-from handlers.log_safety import one_line, redact
+from handlers.log_safety import install, one_line, redact
 
 CHECK_TIMEOUT = 5
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -324,3 +324,12 @@ def app_token_refused(error: SlackApiError) -> StartupError:
         "connections:write scope under Basic Information → App-Level Tokens, and enable "
         "Socket Mode for the app."
     )
+
+
+def log_lines(level: str, secrets: list[str]) -> None:
+    """One line per event at `level`, never a token, a secret (by value) or a body."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger().setLevel(level)  # also when something set up a handler before us
+    logging.getLogger("alembic").setLevel("WARNING")
+    logging.getLogger("apscheduler").setLevel("WARNING")  # it logs every 30-second tick
+    install(secrets)

@@ -24,9 +24,9 @@ def test_settings_never_show_their_secrets() -> None:
         "hunter2",
     ):
         assert secret not in shown
-    from bot import redact
+    from domain.database_url import shown_url
 
-    assert "hunter2" not in redact(settings.database_url)
+    assert "hunter2" not in shown_url(settings.database_url)
 
 
 def test_mode_follows_the_environment() -> None:
