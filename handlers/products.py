@@ -16,7 +16,7 @@ from handlers.buttons import card_actions, with_actions
 from handlers.commands import HELP, CommandSet, Reply, Request
 from handlers.formats import format_money, format_ratio
 from handlers.governance import announce, change_words, history_message, proposed_text
-from handlers.render import escape, render
+from handlers.render import escape, render, render_lines
 from handlers.replies import text_message
 from handlers.values import value_words
 
@@ -246,9 +246,7 @@ def product_list(view: ProductList) -> Message:
                 "investment 120k | return 400k | confidence 70%`."
             ],
         )
-    lines = [
-        render("products/list_line.mrkdwn.j2", p=p, currency=view.currency) for p in view.products
-    ]
+    lines = render_lines("products/list_lines.mrkdwn.j2", view.products, currency=view.currency)
     footer = escape(
         f"Invested {format_money(view.total_investment, view.currency)} · "
         f"expected return {format_money(view.total_return, view.currency)}"

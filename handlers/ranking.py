@@ -21,7 +21,7 @@ from handlers.commands import CommandSet, Reply, Request
 from handlers.formats import format_count, format_money, format_percent, format_ratio
 from handlers.help import synonym_words
 from handlers.outlooks import calibration_note
-from handlers.render import escape, render
+from handlers.render import escape, render, render_lines
 from handlers.replies import text_message
 
 
@@ -90,13 +90,7 @@ def ranking_message(view: RankingView) -> Message:
         )
         return build(fallback=escape(title), title=title, body=[body])
     lines = []
-    for row in view.rows:
-        line = render(
-            "ranking/line.mrkdwn.j2",
-            row=row,
-            currency=view.currency,
-            value=measure_value(view, row.value),
-        )
+    for row, line in zip(view.rows, ranked_lines(view), strict=True):
         if row.parts:
             parts = " + ".join(
                 f"{name} {format_percent(weight)}×{contribution / weight if weight else 0:.2f}"
@@ -126,6 +120,15 @@ def ranking_message(view: RankingView) -> Message:
 
 
 CASHFLOWS_EXAMPLE = "/portfolio set CHK | cashflows -100k, 50k, 80k"
+
+
+def ranked_lines(view: RankingView) -> list[str]:
+    """Each row's line, in one template render."""
+    return render_lines(
+        "ranking/lines.mrkdwn.j2",
+        [(row, measure_value(view, row.value)) for row in view.rows],
+        currency=view.currency,
+    )
 
 
 def rank_command(view: RankingView, start: int) -> str:
