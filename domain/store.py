@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from functools import cache, wraps
+from functools import cache, lru_cache, wraps
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy import (
@@ -137,11 +137,19 @@ def _scope_to_workspace(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(
-        *(
-            with_loader_criteria(model, lambda cls: cls.team_id == team_id, include_aliases=True)
-            for model in _workspace_models()
-        )
+    state.statement = state.statement.options(*_workspace_criteria(team_id))
+
+
+@lru_cache(maxsize=1024)
+def _workspace_criteria(team_id: str) -> tuple[Any, ...]:
+    """The `team_id = :team` criteria of every workspace model, built once per workspace.
+
+    Building them is most of a statement's tenancy cost (SQLAlchemy analyses each lambda);
+    the options are immutable, so every statement of the workspace shares them.
+    """
+    return tuple(
+        with_loader_criteria(model, lambda cls: cls.team_id == team_id, include_aliases=True)
+        for model in _workspace_models()
     )
 
 

@@ -122,3 +122,18 @@ def test_a_read_only_use_case_sees_its_workspace_and_cannot_write(
         tenant.add(Portfolio(name="Sneaky", currency="USD"))
         with pytest.raises(PermissionError):
             tenant.flush()
+
+
+def test_workspaces_taking_turns_each_see_only_their_own(
+    store: Store, two_workspaces: tuple[list[int], list[int]]
+) -> None:
+    """The per-workspace criteria are built once and shared, and the compiled SQL is shared
+    by every workspace: each statement still binds its own session's team_id."""
+    expected = {TEAM: ["CHK", "MOB"], OTHER_TEAM: ["EVIL", "LEAK", "SPY"]}
+    for team in (TEAM, OTHER_TEAM, TEAM, OTHER_TEAM, TEAM):
+        with store.read(team) as tenant:
+            assert sorted(tenant.scalars(select(Product.key))) == expected[team]
+        with store.transaction(team) as tenant:
+            assert sorted(p.key for p in tenant.all(select(Product))) == expected[team]
+    with store.read("T0NOBODY") as tenant:
+        assert tenant.scalars(select(Product.key)) == []
