@@ -165,7 +165,7 @@ def keep_in_inbox(
     services: Services,
     processor: Processor,
     pending: Pending,
-    runner: str,
+    worker: InboxWorker,
 ) -> BoltResponse | None:
     """Write what Folio processes to the inbox before Bolt acks it; refuse if we cannot."""
     key = inbox_key(body)
@@ -175,7 +175,7 @@ def keep_in_inbox(
     team_id, event_id, event_type = key
     stored = {k: v for k, v in body.items() if k != "token"}
     try:  # written already claimed by this process's listener: one transaction, not two
-        event = services.inbox.receive_claimed(team_id, event_id, event_type, stored, runner)
+        event = services.inbox.receive_claimed(team_id, event_id, event_type, stored, worker.runner)
     except Exception as error:  # logged without the body: it holds what people wrote
         if event_type == COMMAND:
             log.error(
@@ -242,7 +242,7 @@ def register(app: App, worker: InboxWorker) -> Callable[..., None]:
             services=worker.services,
             processor=worker.processor,
             pending=worker.pending,
-            runner=worker.runner,
+            worker=worker,  # its runner is read per request: the worker's, not the master's
         )
     )
     return partial(process_received, worker=worker)
@@ -284,13 +284,29 @@ class InboxWorker:
         self.services = services
         self.processor = processor
         self.clients = clients
-        self.runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._given_runner = runner
+        self._named: tuple[int, str] | None = None  # (pid, name) when the name is made here
         self.poll_seconds = poll_seconds
         self.batch = batch
         self.pending = pending or Pending(LISTENER_THREADS)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_prune = 0.0
+
+    @property
+    def runner(self) -> str:
+        """Who holds this process's claims: the name given, else `host:pid:random`.
+
+        The name is made in the process that uses it: gunicorn's workers fork from the
+        master that built the app, and two workers sharing the master's name could each
+        settle or renew a claim the other holds (a takeover would go unnoticed).
+        """
+        if self._given_runner:
+            return self._given_runner
+        pid = os.getpid()
+        if self._named is None or self._named[0] != pid:
+            self._named = (pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
+        return self._named[1]
 
     def process_event(self, team_id: str, event_id: str, client: WebClient) -> str | None:
         """Claim and process one event now; None when it is not due or another runner has it."""

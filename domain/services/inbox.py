@@ -12,9 +12,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Executable, Select, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.models import InboxEvent
@@ -29,6 +30,14 @@ __all__ = [
     "database_unavailable",
 ]
 REASON_MAX = 200
+INBOX = cast(Table, InboxEvent.__table__)
+# A settle: the row, only while this runner still holds it; the SET columns come from the
+# parameters it runs with (processed_at, outcome, claimed_at, …).
+SETTLE = update(INBOX).where(
+    INBOX.c.id == bindparam("settle_id"),
+    INBOX.c.claimed_by == bindparam("settle_runner"),
+    INBOX.c.processed_at.is_(None),
+)
 
 
 @dataclass(frozen=True)
@@ -103,9 +112,6 @@ class InboxService:
         runner: str | None,
     ) -> int | None:
         now = self.clock()
-        insert = (
-            postgresql.insert if self.store.engine.dialect.name == "postgresql" else sqlite.insert
-        )
         values: dict[str, Any] = {
             "team_id": team_id,
             "event_id": event_id,
@@ -117,19 +123,30 @@ class InboxService:
         }
         if runner is not None:
             values.update(claimed_by=runner, claimed_at=now, attempts=1)
-        stmt = (
-            insert(InboxEvent)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
-            .returning(InboxEvent.id)
-        )
+        stmt = self._insert_statement
 
         def write() -> int | None:
             with self.store.system() as system:
-                row = system.execute(stmt).first()
+                row = system.execute(stmt, values).first()
                 return None if row is None else int(row[0])
 
         return self.store.retrying(write)
+
+    @cached_property
+    def _insert_statement(self) -> Executable:
+        """INSERT … ON CONFLICT DO NOTHING RETURNING id, its values bound when it runs.
+
+        Built once, on the table rather than the model: the statement (and its compiled
+        form, cached by SQLAlchemy) is the same for every event, only its parameters change.
+        """
+        insert = (
+            postgresql.insert if self.store.engine.dialect.name == "postgresql" else sqlite.insert
+        )
+        return (
+            insert(INBOX)
+            .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
+            .returning(INBOX.c.id)
+        )
 
     def renew(self, event: ReceivedEvent) -> bool:
         """Restart the lease of a claim this runner still holds; False when it was lost."""
@@ -205,24 +222,20 @@ class InboxService:
         return at
 
     def _settle(self, event: ReceivedEvent, **values: Any) -> bool:
-        """Change a row this runner still holds; False when its claim was lost meanwhile."""
+        """Change a row this runner still holds; False when its claim was lost meanwhile.
+
+        One conditional UPDATE: the WHERE is the claim, and the row count tells whether it
+        was still ours. A runner that took the row over has changed claimed_by, so the old
+        claimant's late word matches no row. PostgreSQL (READ COMMITTED) re-checks the WHERE
+        against the row a concurrent claimer committed before updating it; SQLite's writers
+        are serialised.
+        """
+        params = {"settle_id": event.id, "settle_runner": event.runner, **values}
 
         def settle() -> bool:
             with self.store.system() as system:
-                row = system.first(
-                    select(InboxEvent)
-                    .where(
-                        InboxEvent.id == event.id,
-                        InboxEvent.claimed_by == event.runner,
-                        InboxEvent.processed_at.is_(None),
-                    )
-                    .with_for_update()
-                )
-                if row is None:
-                    return False
-                for name, value in values.items():
-                    setattr(row, name, value)
-                return True
+                result = system.execute(SETTLE, params)
+                return int(getattr(result, "rowcount", 0) or 0) == 1
 
         return self.store.retrying(settle)
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from domain.models import InboxEvent
 from domain.services import Services
-from domain.services.inbox import InboxPolicy
+from domain.services.inbox import InboxPolicy, ReceivedEvent
 from handlers.inbox import InboxWorker
 from tests.conftest import TEAM, Clock
 
@@ -229,3 +229,71 @@ def test_a_row_written_claimed_is_the_listener_s_until_its_lease_runs_out(
     assert not inbox.renew(mine)  # and the listener, late, leaves it to that runner
     inbox.processed(taken)
     assert inbox.claim("poller") == []
+
+
+def taken_over(services: Services, clock: Clock) -> tuple[ReceivedEvent, ReceivedEvent]:
+    """A row the listener claimed, then lost to a poller once its lease ran out."""
+    mine = services.inbox.receive_claimed(TEAM, "Ev0OLD", "message", body("Ev0OLD"), "listener")
+    assert mine is not None
+    clock.advance(seconds=61)
+    [taken] = services.inbox.claim("poller")
+    return mine, taken
+
+
+def test_an_old_claimant_cannot_settle_a_row_taken_over(services: Services, clock: Clock) -> None:
+    inbox = services.inbox
+    mine, taken = taken_over(services, clock)
+    assert not inbox.renew(mine)
+    inbox.keep_outcome(mine, {"stale": True})
+    inbox.processed(mine)
+    inbox.failed(mine, "too late")
+    assert inbox.retry_later(mine, "too late") is not None  # it had attempts left: no effect
+    held = row(services, "Ev0OLD")
+    assert (held.claimed_by, held.attempts, held.outcome) == ("poller", 2, None)
+    assert (held.processed_at, held.failed_reason, held.last_error) == (None, None, None)
+    inbox.keep_outcome(taken, {"fresh": True})
+    inbox.processed(taken)
+    settled = row(services, "Ev0OLD")
+    assert settled.processed_at == clock() and settled.outcome == {"fresh": True}
+    assert not inbox.renew(taken)  # settled for good: nobody holds it any more
+
+
+def test_settling_is_one_conditional_update(services: Services, clock: Clock) -> None:
+    """No SELECT … FOR UPDATE first: the UPDATE's WHERE is the claim, its row count the answer."""
+    mine = services.inbox.receive_claimed(TEAM, "Ev0ONE", "message", body("Ev0ONE"), "listener")
+    assert mine is not None
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split())[:40].upper())
+
+    engine = services.store.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        services.inbox.processed(mine)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [s.split()[0] for s in statements if not s.startswith(("BEGIN", "SAVEPOINT"))] == [
+        "UPDATE"
+    ]
+    assert row(services, "Ev0ONE").processed_at == clock()
+
+
+def test_a_settle_racing_a_takeover_loses_to_it(services: Services, clock: Clock) -> None:
+    """The old claimant's UPDATE waits for the takeover's transaction, then matches nothing."""
+    inbox = services.inbox
+    mine = inbox.receive_claimed(TEAM, "Ev0RACE", "message", body("Ev0RACE"), "listener")
+    assert mine is not None
+    result: list[bool] = []
+    late = threading.Thread(target=lambda: result.append(inbox.renew(mine)))
+    with services.store.system() as system:  # the takeover, not committed yet
+        taking = system.first(select(InboxEvent).where(InboxEvent.id == mine.id).with_for_update())
+        assert taking is not None
+        taking.claimed_by, taking.attempts = "poller", 2
+        system.flush()
+        late.start()
+        late.join(timeout=0.5)
+        assert late.is_alive()  # waiting on the row (PostgreSQL) or the write lock (SQLite)
+    late.join(timeout=30)
+    assert result == [False]
+    assert row(services, "Ev0RACE").claimed_by == "poller"

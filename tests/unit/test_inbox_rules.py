@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import urllib.error
 from http.client import RemoteDisconnected
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -14,7 +15,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 
 from handlers.chat import is_chat_update
 from handlers.directory import PeopleUnavailable
-from handlers.inbox import describe, transient
+from handlers.inbox import InboxWorker, describe, transient
 
 
 def message(text: str, **extra: Any) -> dict[str, Any]:
@@ -124,3 +125,27 @@ def test_a_failure_is_described_in_one_short_line() -> None:
     described = describe(database_error(sqlite3.OperationalError("database is locked")))
     assert described == "OperationalError: database is locked"
     assert "\n" not in describe(ValueError("two\nlines"))
+
+
+def test_each_forked_worker_claims_under_a_name_of_its_own() -> None:
+    """gunicorn builds the app in the master and forks the workers: a worker's claims must
+    not carry the master's name (nor another worker's), or a takeover would go unnoticed."""
+    worker = InboxWorker(cast(Any, None), cast(Any, None))
+    before = worker.runner
+    assert worker.runner == before  # stable within a process
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its name, and that it is stable there too
+        try:
+            names = f"{worker.runner} {worker.runner}"
+            os.write(write, names.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        first, second = pipe.read().split()
+    assert first == second != before
+    assert f":{pid}:" in first
+    assert worker.runner == before
+    assert InboxWorker(cast(Any, None), cast(Any, None), runner="given").runner == "given"
