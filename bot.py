@@ -12,6 +12,7 @@ reach, a token Slack rejects) is one line on stderr naming the variable, and exi
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -284,7 +285,12 @@ def run_http(settings: Settings) -> None:
             if settings.bot_token:  # a working token again: digests an uninstall paused resume
                 resume_single_workspace(folio.app.client, folio.services)
             built.append(folio)
-            return create_wsgi_app(folio)
+            wsgi = create_wsgi_app(folio)
+            # What the master built lives as long as the workers do: frozen, the collector
+            # of each worker no longer walks it in every full collection (nor copies its
+            # pages by touching them).
+            gc.freeze()
+            return wsgi
 
     Server().run()
 

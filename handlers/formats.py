@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from domain.money import CENT, CURRENCY_SYMBOLS, plain_decimal
 
 _SHORT_UNITS = (("k", 3), ("M", 6), ("B", 9), ("T", 12))
+_ONE, _TEN, _HUNDRED, _THOUSAND = Decimal(1), Decimal(10), Decimal(100), Decimal(1000)
+_STEPS = (Decimal(1), Decimal("0.1"), Decimal("0.01"))  # quantize to 0, 1 or 2 places
 
 
 def _with_currency(number: str, negative: bool, currency: str) -> str:
@@ -41,20 +43,20 @@ def format_money(amount: Decimal, currency: str, *, whole: bool = False) -> str:
 
 def format_money_short(amount: Decimal, currency: str) -> str:
     """Show an amount compactly for tables and charts: "$120k", "€1.2M", "$2B", "$950"."""
-    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    whole = amount.quantize(_ONE, rounding=ROUND_HALF_EVEN)
     magnitude = abs(whole)
-    if magnitude < 1000:
+    if magnitude < _THOUSAND:
         return _with_currency(f"{magnitude:,.0f}", whole < 0, currency)
     magnitude = abs(amount)
-    index = max(
-        (i for i, (_, power) in enumerate(_SHORT_UNITS) if magnitude >= 10**power), default=0
-    )
+    # The largest unit the amount reaches (adjusted(): the power of ten of its first digit);
+    # k for 999.5 too, which rounds to 1,000.
+    index = max(0, min(magnitude.adjusted() // 3, len(_SHORT_UNITS)) - 1)
     while True:
         unit, power = _SHORT_UNITS[index]
         scaled = magnitude.scaleb(-power)
-        places = 0 if scaled >= 100 else 1 if scaled >= 10 else 2
-        shown = scaled.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-        if shown >= 1000 and index + 1 < len(_SHORT_UNITS):
+        places = 0 if scaled >= _HUNDRED else 1 if scaled >= _TEN else 2
+        shown = scaled.quantize(_STEPS[places], rounding=ROUND_HALF_EVEN)
+        if shown >= _THOUSAND and index + 1 < len(_SHORT_UNITS):
             index += 1
             continue
         break

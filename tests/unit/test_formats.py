@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.money import parse_amount, parse_percent
+from domain.money import parse_amount, parse_percent, plain_decimal
 from handlers.formats import (
+    _with_currency,
     format_count,
     format_money,
     format_money_short,
@@ -120,3 +121,37 @@ def test_exact_percent_keeps_every_digit_written() -> None:
 def test_money_without_a_currency_is_just_the_number() -> None:
     assert format_money_short(D("270000"), "") == "270k"
     assert format_money(D("-5"), "") == "-5"
+
+
+def _short_as_first_written(amount: Decimal, currency: str) -> str:
+    """format_money_short as it was first written (the unit found by comparing powers of
+    ten): the faster one must say exactly the same."""
+    units = (("k", 3), ("M", 6), ("B", 9), ("T", 12))
+    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    magnitude = abs(whole)
+    if magnitude < 1000:
+        return _with_currency(f"{magnitude:,.0f}", whole < 0, currency)
+    magnitude = abs(amount)
+    index = max((i for i, (_, power) in enumerate(units) if magnitude >= 10**power), default=0)
+    while True:
+        unit, power = units[index]
+        scaled = magnitude.scaleb(-power)
+        places = 0 if scaled >= 100 else 1 if scaled >= 10 else 2
+        shown = scaled.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+        if shown >= 1000 and index + 1 < len(units):
+            index += 1
+            continue
+        break
+    text = plain_decimal(shown)
+    if "." not in text:
+        text = f"{int(text):,}"
+    return _with_currency(f"{text}{unit}", amount < 0, currency)
+
+
+@given(
+    amount=st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**20), max_value=10**20)
+    | st.sampled_from([D("999.5"), D("-999.5"), D("999499.99"), D("999500"), D("9.9995E+14")]),
+    currency=st.sampled_from(["USD", "EUR", "CHF", "", "jpy"]),
+)
+def test_the_short_form_says_what_it_always_said(amount: Decimal, currency: str) -> None:
+    assert format_money_short(amount, currency) == _short_as_first_written(amount, currency)
