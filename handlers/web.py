@@ -48,7 +48,13 @@ def create_wsgi_app(
 
 
 def health_problem(services: Services, *, max_age_seconds: float) -> str | None:
-    """Why Folio is unhealthy (the database cannot be written, the inbox backs up), or None."""
+    """Why Folio is unhealthy (the database cannot be written, the inbox backs up), or None.
+
+    The inbox backs up when a row has been due longer than `max_age_seconds` and no runner
+    has taken it: runners are stuck or gone, and a restart helps. Rows waiting out their
+    backoff while Slack fails do not count: every replica would report them, and restarting
+    every replica during a Slack outage helps nobody.
+    """
     try:
         backlog = services.inbox.backlog()
     except Exception as error:
@@ -56,8 +62,11 @@ def health_problem(services: Services, *, max_age_seconds: float) -> str | None:
         return f"database unavailable ({type(error).__name__})"
     if backlog.unwritable is not None:
         return f"database cannot be written ({backlog.unwritable})"
-    if backlog.oldest is not None:
-        waited = (services.clock() - backlog.oldest).total_seconds()
+    if backlog.overdue_since is not None:
+        waited = (services.clock() - backlog.overdue_since).total_seconds()
         if waited > max_age_seconds:
-            return f"inbox backing up: {backlog.pending} waiting, the oldest for {int(waited)} s"
+            return (
+                f"inbox backing up: {backlog.pending} waiting, one due for {int(waited)} s "
+                "and not taken"
+            )
     return None

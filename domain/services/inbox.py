@@ -78,6 +78,10 @@ class Backlog:
     pending: int
     oldest: datetime | None
     unwritable: str | None = None  # why a write failed, None when the database took it
+    # Since when the longest-overdue row has been due with no live claim on it (None: every
+    # unsettled row is held by a runner or waiting out its backoff). A row waiting out a
+    # backoff because Slack is failing is not overdue: no replica could do better.
+    overdue_since: datetime | None = None
 
 
 class InboxService:
@@ -240,7 +244,8 @@ class InboxService:
         return self.store.retrying(settle)
 
     def backlog(self) -> Backlog:
-        """Unsettled rows and the oldest one's arrival, after probing that a write succeeds.
+        """Unsettled rows, the oldest one's arrival and since when a row is overdue, after
+        probing that a write succeeds.
 
         The probe inserts a row in a transaction that is always rolled back.
         """
@@ -270,7 +275,17 @@ class InboxService:
                     InboxEvent.processed_at.is_(None)
                 )
             ).one()
-        return Backlog(pending=int(pending or 0), oldest=oldest)
+            overdue_since = system.execute(
+                select(func.min(InboxEvent.next_attempt_at)).where(
+                    InboxEvent.processed_at.is_(None),
+                    InboxEvent.next_attempt_at <= now,
+                    or_(
+                        InboxEvent.claimed_at.is_(None),
+                        InboxEvent.claimed_at < now - self.policy.lease,
+                    ),
+                )
+            ).scalar()
+        return Backlog(pending=int(pending or 0), oldest=oldest, overdue_since=overdue_since)
 
     def prune(self) -> int:
         """Forget events settled longer ago than the policy keeps them; how many went."""
