@@ -1,4 +1,4 @@
-"""Benchmark: `/portfolio rank roi|risk top N` against the database's own `ORDER BY … LIMIT N`.
+"""Benchmark: `/portfolio rank roi|risk|npv top N` against the database's own `ORDER BY … LIMIT N`.
 
 Run from the repository root: `python -m bench.ranking` (100,000 and 1,000,000 products),
 `--quick` (10,000 and 100,000: under a minute, for CI), or sizes (`python -m bench.ranking
@@ -9,14 +9,16 @@ cash flows, half of them linked to objectives), then times, in the same run on t
   the triggers keep, the exact Decimal values) plus handlers.ranking.ranking_message
   (templates, Block Kit); the service is also timed alone ("service");
 - the baseline: sqlite3 running `SELECT … FROM products WHERE portfolio … ORDER BY
-  <stored key>, key LIMIT N` on the same table, and the same query with the header's
-  aggregates (count and money totals) that any such message needs.
+  <stored key>, key LIMIT N` on the same table (NPV's also reads the cash flows its values
+  come from), and the same query with the header's aggregates (count and money totals, and
+  for NPV the count of products without cash flows) that any such message needs.
 
 It prints the median of a few runs, the ratio Folio / baseline (target ≤ 3×), whether the
-keys shown are the baseline's, and how Folio's time grew from the previous size. NPV and
-the weighted score still rank in full (every product read); `--full-path` times them too.
-"before" is the full path for ROI and risk (what every ranking did until migration 0008),
-timed once, with a check that it renders the very same message.
+keys shown are the baseline's, and how Folio's time grew from the previous size. The
+weighted score still ranks in full (every product read); `--full-path` times it too.
+"before" is the full path for ROI, risk (what they did until migration 0008) and NPV (until
+0009), timed once, with a check that it renders the very same message. Last, per size, the
+time a discount rate change takes (it re-keys every product's NPV in its transaction).
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from domain.commands.portfolio import RankRequest
+from domain.commands.portfolio import RankRequest, SetupRequest
 from domain.models import Base, Objective, Portfolio, Product, ProductObjective, Workspace
+from domain.ranking.keys import NO_VALUE
 from domain.services import build_services
 from domain.services.access import portfolio_for
 from domain.store import Store, make_engine
@@ -58,13 +61,15 @@ WEIGHTS = {"roi": "0.3", "risk": "0.3", "npv": "0.2", "alignment": "0.2"}
 TOP = 100
 CHUNK = 5_000
 NOW = datetime(2027, 3, 22, 10, 0, tzinfo=UTC)
-KEYED = {"roi": "roi_key", "risk": "risk_key"}
+KEYED = {"roi": "roi_key", "risk": "risk_key", "npv": "npv_key"}
 _COLUMNS = "key, name, owner_id, category, health, investment, expected_return, confidence"
 _ACTIVE = "FROM products WHERE team_id = ? AND portfolio_id = 1 AND archived_at IS NULL"
 QUERIES = {
     "roi": f"SELECT {_COLUMNS} {_ACTIVE} ORDER BY roi_key, key LIMIT ?",
     "risk": f"SELECT {_COLUMNS} {_ACTIVE} ORDER BY risk_key, key LIMIT ?",
+    "npv": f"SELECT {_COLUMNS}, cashflows {_ACTIVE} ORDER BY npv_key, key LIMIT ?",
 }
+UNVALUED = {"npv": f"SELECT count(*) {_ACTIVE} AND npv_key = {NO_VALUE}"}
 
 
 def _products(size: int, portfolio_id: int, rng: random.Random) -> Iterator[list[dict[str, Any]]]:
@@ -171,7 +176,7 @@ def folio_rank(store: Store, *, render: bool = True) -> Callable[[str], Message 
 
 
 def full_path(store: Store) -> Callable[[str], Message]:
-    """Before: every product read and ranked in Python (the path NPV and the score still take)."""
+    """Before: every product read and ranked in Python (the path the score still takes)."""
     services = build_services(store, lambda: NOW)
 
     def run(measure: str) -> Message:
@@ -196,6 +201,8 @@ def database_top(path: Path, *, totals: bool) -> Callable[[str], list[str]]:
                 " FROM products WHERE team_id = ? AND portfolio_id = 1 AND archived_at IS NULL",
                 (TEAM,),
             ).fetchall()
+            if measure in UNVALUED:
+                db.execute(UNVALUED[measure], (TEAM,)).fetchall()
         return [row[0] for row in rows]
 
     return run
@@ -217,12 +224,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ranking")
     parser.add_argument("sizes", nargs="*", help="numbers of products (default 100,000 and 1M)")
     parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 (< 60 s)")
-    parser.add_argument("--full-path", action="store_true", help="also time npv and score")
+    parser.add_argument("--full-path", action="store_true", help="also time the score")
     args = parser.parse_args(argv)
     sizes = tuple(int(a.replace(",", "")) for a in args.sizes) or (
         QUICK_SIZES if args.quick else SIZES
     )
-    measures = ("roi", "risk", *(("npv", "score") if args.full_path else ()))
+    measures = ("roi", "risk", "npv", *(("score",) if args.full_path else ()))
     print(
         f"{'products':>9}  {'measure':>7}  {'service':>8}  {'Folio (ms)':>10}  {'LIMIT (ms)':>10}  "
         f"{'ratio':>6}  {'+totals (ms)':>12}  {'ratio':>6}  {'growth':>7}  top-{TOP} same  "
@@ -264,7 +271,18 @@ def main(argv: list[str] | None = None) -> None:
                     f"{size:>9,}  {measure:>7}  {alone_s * 1e3:>8.2f}  {folio_s * 1e3:>10.2f}  "
                     f"{base}  {growth:>7}  {same:>12}  {before_s * 1e3:>11.1f}"
                 )
+            rekey_s = rate_change(Store(engine))
+            print(f"# {size:,} products: a discount rate change re-keys NPV in {rekey_s:.2f} s")
             engine.dispose()
+
+
+def rate_change(store: Store) -> float:
+    """The time `/portfolio setup | discount …` takes: every product's NPV key recomputed."""
+    services = build_services(store, lambda: NOW)
+    request = SetupRequest(None, None, None, RATE + Decimal("0.01"))
+    started = time.perf_counter()
+    services.portfolios.setup(ACTOR, request)
+    return time.perf_counter() - started
 
 
 def _keys_shown(message: Message) -> list[str]:

@@ -19,7 +19,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.models.base import FRACTION, MEASURE, MONEY, Base, utcnow
-from domain.models.measures import risk_key_default, roi_key_default, watch_measures
+from domain.models.measures import (
+    npv_key_default,
+    risk_key_default,
+    roi_key_default,
+    watch_discount_rate,
+    watch_measures,
+)
 
 
 class Workspace(Base):
@@ -87,6 +93,7 @@ class Product(Base):
         Index("ix_products_portfolio_active", "portfolio_id", "archived_at"),
         Index("ix_products_portfolio_roi", "portfolio_id", "roi_key", "key"),
         Index("ix_products_portfolio_risk", "portfolio_id", "risk_key", "key"),
+        Index("ix_products_portfolio_npv", "portfolio_id", "npv_key", "key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,9 +109,11 @@ class Product(Base):
     expected_return: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     confidence: Mapped[Decimal] = mapped_column(FRACTION, default=Decimal("0.5"))
     cashflows: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Sort keys of ROI and risk-adjusted ROI (domain.ranking.keys), derived on every write.
+    # Sort keys of ROI, risk-adjusted ROI and NPV (domain.ranking.keys), derived on every
+    # write; the NPV key at the portfolio's discount rate (re-keyed when the rate changes).
     roi_key: Mapped[int] = mapped_column(BigInteger, default=roi_key_default)
     risk_key: Mapped[int] = mapped_column(BigInteger, default=risk_key_default)
+    npv_key: Mapped[int] = mapped_column(BigInteger, default=npv_key_default)
     next_item_number: Mapped[int] = mapped_column(Integer, default=1)
     last_update_at: Mapped[datetime | None] = mapped_column()
     archived_at: Mapped[datetime | None] = mapped_column()
@@ -118,6 +127,7 @@ class Product(Base):
 
 
 watch_measures(Product)
+watch_discount_rate(Portfolio, Product)
 
 
 class RoadmapItem(Base):

@@ -1,9 +1,9 @@
 """A ranking's page straight from the database: products ordered by a stored sort key.
 
-`products.roi_key` / `risk_key` (domain.ranking.keys) are exact integers, so `ORDER BY key
-column, product key LIMIT n` walks `ix_products_portfolio_roi` / `_risk` and returns exactly
-the rows the full Decimal ranking would list. Totals are SQL aggregates, exact on both
-databases (SQLite sums whole cents, and says when it cannot).
+`products.roi_key` / `risk_key` / `npv_key` (domain.ranking.keys) are exact integers, so
+`ORDER BY key column, product key LIMIT n` walks `ix_products_portfolio_roi` / `_risk` /
+`_npv` and returns exactly the rows the full Decimal ranking would list. Totals are SQL
+aggregates, exact on both databases (SQLite sums whole cents, and says when it cannot).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, case, func, select
 
 from domain.models import Portfolio, PortfolioTotals, Product
 from domain.ranking import RankInput
-from domain.ranking.keys import NO_VALUE
+from domain.ranking.keys import NO_VALUE, cashflow_values
 from domain.store import Tenant
 
 _CENTS = Decimal("0.01")
@@ -34,9 +34,12 @@ class Totals:
     expected_return: Decimal
 
 
+_KEY_COLUMNS = {"roi": Product.roi_key, "risk": Product.risk_key, "npv": Product.npv_key}
+
+
 def key_column(measure: str) -> Any:
-    """The stored sort key of a keyed measure (roi or risk)."""
-    return Product.roi_key if measure == "roi" else Product.risk_key
+    """The stored sort key of a keyed measure (roi, risk or npv)."""
+    return _KEY_COLUMNS[measure]
 
 
 def _where(portfolio: Portfolio, categories: Sequence[str] | None) -> list[ColumnElement[bool]]:
@@ -61,7 +64,7 @@ def keyed_totals(
     (amounts near a trillion in a large portfolio) the amounts are summed in Decimal.
     """
     if categories is None:
-        kept = kept_totals(tenant, portfolio)
+        kept = kept_totals(tenant, portfolio, measure)
         if kept is not None:
             return kept
     where = _where(portfolio, categories)
@@ -89,15 +92,16 @@ def keyed_totals(
     )
 
 
-def kept_totals(tenant: Tenant, portfolio: Portfolio) -> Totals | None:
+def kept_totals(tenant: Tenant, portfolio: Portfolio, measure: str = "roi") -> Totals | None:
     """The portfolio's totals as the triggers keep them (None: not exact in cents, sum instead).
 
-    A product without a value (n/a) has no investment, for ROI and risk alike.
+    A product without a value (n/a) has no investment, for ROI and risk alike; for NPV it
+    has no cash flows.
     """
     row = tenant.execute(
         select(
             PortfolioTotals.products,
-            PortfolioTotals.unvalued,
+            PortfolioTotals.no_cashflows if measure == "npv" else PortfolioTotals.unvalued,
             PortfolioTotals.investment_cents,
             PortfolioTotals.return_cents,
             PortfolioTotals.irregular,
@@ -131,12 +135,14 @@ def keyed_page(
     """One page of the ranking by a keyed measure: (stored key, product) pairs, best first.
 
     Ties rank by product key in code-point order, as the full ranking does (PostgreSQL is
-    told `COLLATE "C"`: a locale's collation could order keys otherwise).
+    told `COLLATE "C"`: a locale's collation could order keys otherwise). Only an NPV page
+    reads the cash flows.
     """
     column = key_column(measure)
     by_key: Any = Product.key
     if postgresql:
         by_key = Product.key.collate("C")
+    flows = measure == "npv"
     rows = tenant.execute(
         select(
             column,
@@ -149,10 +155,16 @@ def keyed_page(
             Product.investment,
             Product.expected_return,
             Product.confidence,
+            *((Product.cashflows,) if flows else ()),
         )
         .where(*_where(portfolio, categories))
         .order_by(column, by_key)
         .offset(skip)
         .limit(limit)
     ).all()
+    if flows:
+        return [
+            (row[0], RankInput(*row[1:10], cashflows=cashflow_values(row[10])))  # type: ignore[misc]
+            for row in rows
+        ]
     return [(row[0], RankInput(*row[1:])) for row in rows]

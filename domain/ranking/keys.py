@@ -1,13 +1,17 @@
-"""Sort keys the database orders by: a product's ROI and risk-adjusted ROI as exact integers.
+"""Sort keys the database orders by: a product's ROI, risk-adjusted ROI and NPV as integers.
 
-A key is the display-rounded value's bucket (value × 10^4, an exact integer), negated so an
-ascending index walk is the ranking's order (best first), with n/a after every value. Keys
-beyond ±2^62 are clamped to the limit: two clamped keys may hide different values, so a
-ranking that meets one re-ranks in Decimal instead (`CLAMPED`).
+A key is the display-rounded value's bucket (ROI × 10^4, NPV in cents: an exact integer),
+negated so an ascending index walk is the ranking's order (best first), with n/a after every
+value. Keys beyond ±2^62 are clamped to the limit: two clamped keys may hide different
+values, so a ranking that meets one re-ranks in Decimal instead (`CLAMPED`).
+
+ROI and risk depend on the product's own inputs; NPV on its cash flows and its portfolio's
+discount rate (`npv_key`), so changing the rate re-keys the whole portfolio.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain import finance
@@ -16,7 +20,7 @@ from domain.ranking.values import PLACES
 KEY_LIMIT = 2**62
 NO_VALUE = 2**63 - 1  # n/a: after every value, still a 64-bit integer
 CLAMPED = (-KEY_LIMIT, KEY_LIMIT)
-KEYED_MEASURES = ("roi", "risk")
+KEYED_MEASURES = ("roi", "risk", "npv")
 
 _STORED_PLACES = {"investment": 2, "expected_return": 2, "confidence": 4}
 _DEFAULTS = {"investment": Decimal(0), "expected_return": Decimal(0), "confidence": Decimal("0.5")}
@@ -63,3 +67,20 @@ def stored_keys(values: dict[str, object], *, sqlite: bool) -> tuple[int, int]:
             for name in ("investment", "expected_return", "confidence")
         )
     )
+
+
+def cashflow_values(stored: Iterable[object] | None) -> tuple[Decimal, ...]:
+    """A product's yearly cash flows as the ranking reads them from the JSON column."""
+    return tuple(Decimal(flow) for flow in stored or ())  # type: ignore[arg-type]
+
+
+def npv_key(cashflows: Iterable[object] | None, discount_rate: Decimal | None) -> int:
+    """The NPV key of a product's stored cash flows at its portfolio's stored discount rate.
+
+    No cash flows is n/a. A rate NPV refuses (-100 % or below) ranks nothing (the ranking
+    says why before reading a key), so it keys as n/a too.
+    """
+    flows = cashflow_values(cashflows)
+    if not flows or discount_rate is None or discount_rate <= -1:
+        return NO_VALUE
+    return order_key(finance.npv(discount_rate, flows), "npv")

@@ -64,12 +64,13 @@ class RankingService:
     def _rank_by_key(
         self, tenant: Tenant, portfolio: Portfolio, measure: str, request: RankRequest
     ) -> RankingView | None:
-        """ROI or risk: only the page, by the stored keys' index (None: rank in full).
+        """ROI, risk or NPV: only the page, by the stored keys' index (None: rank in full).
 
-        The keys are the display-rounded values themselves, so the page is exactly the full
-        ranking's. Clamped keys (values beyond ±2^62 buckets) sort before or after every
-        other value, as their values do, only in the wrong order among themselves: a page
-        holding one, or a key that disagrees with its product's inputs, ranks in full.
+        The keys are the display-rounded values themselves (NPV's at the portfolio's rate),
+        so the page is exactly the full ranking's. Clamped keys (values beyond ±2^62 buckets)
+        sort before or after every other value, as their values do, only in the wrong order
+        among themselves: a page holding one, or a key that disagrees with its product's
+        inputs, ranks in full.
         """
         chosen: list[str] | None = None
         listed_in: list[str] | None = None
@@ -133,7 +134,7 @@ class RankingService:
     def _rank_in_full(
         self, tenant: Tenant, portfolio: Portfolio, measure: str, request: RankRequest
     ) -> RankingView:
-        """Any measure: every product's facts, ranked in Python (NPV, the score, calibrated)."""
+        """Any measure: every product's facts, ranked in Python (the score, calibrated)."""
         weights = queries.score_weights(portfolio) if measure == "score" else None
         inputs = queries.product_facts(
             tenant,

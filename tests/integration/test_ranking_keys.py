@@ -1,4 +1,4 @@
-"""ROI and risk rankings read their page by stored keys: the same page as ranking in full."""
+"""ROI, risk and NPV rankings read their page by stored keys: the same page as ranking in full."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
 
-from domain import queries
+from domain import finance, queries
 from domain.commands.portfolio import ProductFields, RankRequest
 from domain.errors import InvalidInput, NotFound
 from domain.models import Portfolio, Product, Workspace
-from domain.ranking.keys import CLAMPED, NO_VALUE, measure_keys
+from domain.ranking.keys import CLAMPED, NO_VALUE, measure_keys, order_key
 from domain.services import Services
 from domain.services.access import portfolio_for
 from domain.store import Store
@@ -55,12 +55,17 @@ def portfolios(draw: st.DrawFn) -> list[dict[str, object]]:
     ]
 
 
-def fill(store: Store, rows: list[dict[str, object]], *, orm: bool) -> str:
+def fill(
+    store: Store, rows: list[dict[str, object]], *, orm: bool, rate: Decimal = Decimal("0.08")
+) -> str:
     """A new workspace with one portfolio holding these products (ORM or Core inserts)."""
     team = f"T0KEYS{next(_teams)}"
     with store.system() as system:
         system.execute(insert(Workspace), [{"team_id": team}])
-        system.execute(insert(Portfolio), [{"team_id": team, "name": "P", "is_default": True}])
+        system.execute(
+            insert(Portfolio),
+            [{"team_id": team, "name": "P", "is_default": True, "discount_rate": rate}],
+        )
     with store.transaction(team) as tenant:
         portfolio = tenant.first(select(Portfolio))
         assert portfolio is not None
@@ -74,7 +79,7 @@ def fill(store: Store, rows: list[dict[str, object]], *, orm: bool) -> str:
                 "investment": row["investment"],
                 "expected_return": row["expected_return"],
                 "confidence": row["confidence"],
-                "cashflows": [],
+                "cashflows": row.get("cashflows", []),
                 "archived_at": portfolio.created_at if row["archived"] else None,
             }
             for row in rows
@@ -113,7 +118,11 @@ def both_ways(services: Services, store: Store, team: str, request: RankRequest)
 
 
 def keys_are_true(store: Store, team: str) -> None:
-    """Every product's stored keys are those of its inputs, and the kept totals are true."""
+    """Every product's stored keys are those of its inputs, and the kept totals are true.
+
+    The NPV key is recomputed as the full ranking computes NPV: the cash flows read back as
+    `product_facts` reads them, at the portfolio's discount rate as a read session sees it.
+    """
     with store.read(team) as tenant:
         for portfolio in tenant.all(select(Portfolio)):
             kept = queries.kept_totals(tenant, portfolio)
@@ -127,6 +136,14 @@ def keys_are_true(store: Store, team: str) -> None:
                 assert kept.unavailable == sum(1 for i, _ in active if i == 0)
                 assert kept.investment == sum((i for i, _ in active), Decimal(0))
                 assert kept.expected_return == sum((r for _, r in active), Decimal(0))
+            kept_npv = queries.kept_totals(tenant, portfolio, "npv")
+            if kept_npv is not None:
+                flowless = tenant.scalars(
+                    select(Product.cashflows).where(
+                        Product.portfolio_id == portfolio.id, Product.archived_at.is_(None)
+                    )
+                )
+                assert kept_npv.unavailable == sum(1 for c in flowless if not c)
         rows = tenant.execute(
             select(
                 Product.key,
@@ -137,8 +154,16 @@ def keys_are_true(store: Store, team: str) -> None:
                 Product.risk_key,
             )
         ).all()
+        rates = dict(tenant.execute(select(Portfolio.id, Portfolio.discount_rate)).all())
+        flows = tenant.execute(
+            select(Product.key, Product.portfolio_id, Product.cashflows, Product.npv_key)
+        ).all()
     for key, investment, back, confidence, roi_key, risk_key in rows:
         assert (roi_key, risk_key) == measure_keys(investment, back, confidence), key
+    for key, portfolio_id, stored, npv_key in flows:
+        cashflows = tuple(Decimal(c) for c in stored or ())
+        value = finance.npv(rates[portfolio_id], cashflows) if cashflows else None
+        assert npv_key == order_key(value, "npv"), key
 
 
 @settings(
@@ -251,7 +276,7 @@ def test_every_write_path_keeps_the_keys_true(demo: Services, store: Store) -> N
         roi_key = tenant.scalar(select(Product.roi_key).where(Product.key == "CHK"))
     assert roi_key is not None
     assert roi_key != NO_VALUE
-    for measure in ("roi", "risk"):
+    for measure in ("roi", "risk", "npv"):
         both_ways(demo, store, TEAM, RankRequest(measure, None, None))
 
 
