@@ -4,15 +4,25 @@ Times one `DigestJobs.run_once` (claim, compose, render, send, settle) with the 
 production uses (bot.py builds `DigestJobs(services, clients)`), for N channels subscribed to
 one portfolio of P products, each owed a ranking and a status digest, against the loopback
 Slack's rate limits (1 post per channel per second, 200 per second per workspace). Then two
-runners on one database with a short claim timeout tick at once: each digest must post once.
+runners on one database with a short claim timeout tick at once: each digest must post once,
+and together they keep to the workspace's rate (their shared pace, send_pace). Each runner
+has a process of its own, as in production (`--runner-threads`: threads of one process, their
+claims and composing serialised by one interpreter lock).
+
+The loopback Slack runs in a process of its own, as Slack runs on machines of its own: in the
+runners' process its HTTP threads would compete for their interpreter lock and its record of
+every post (some 300,000 objects for 2,000 digests) would lengthen every garbage collection
+pause, costs no production runner pays. `--fake-in-process` measures the old way.
 
 Run: python -m bench.digest_fanout [--quick] [--channels 1000] [--products 50,1000]
-     [--huge] [--postgres]
+     [--huge] [--postgres] [--runners 1,2] [--runner-threads] [--fake-in-process]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import multiprocessing
 import tempfile
 import threading
 import time
@@ -22,9 +32,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from console.loopback import FakeChannel, FakeSlack
 from domain.commands import portfolio as parse
@@ -142,6 +153,11 @@ def build_world(url: str, products: int, channels: int, clock: RunningClock) -> 
             values = {key: getattr(template, key) for key in columns}
             values["channel_id"] = channel
             system.add(DigestSubscription(**values))
+    if engine.dialect.name == "postgresql":
+        # Planner statistics, as autovacuum gathers them soon after a bulk load (its naptime
+        # is a minute, the tick starts seconds later): a production database has them.
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     engine.dispose()
 
 
@@ -163,6 +179,59 @@ def digest_kind(text: str) -> str:
     return "ranking" if "ROI ranking" in text else "status"
 
 
+Received = tuple[list[tuple[str, str]], int]  # (channel, digest kind) of each post, 429s
+
+
+def received(fake: FakeSlack) -> Received:
+    """What the fake Slack accepted (as channel and digest kind) and how many it refused."""
+    posted = [(p.channel or "", digest_kind(p.text)) for p in fake.posts if p.kind == "message"]
+    return posted, fake.rejected_total
+
+
+def _serve(channels: int, conn: Connection) -> None:
+    """The fake Slack's own process: its URL out, then what it received when asked.
+
+    Without the cycle collector: the fake keeps every post it accepted (acyclic JSON, freed
+    by reference counting), and collecting a heap that grows by 300,000 objects a tick
+    stops it for 100 to 200 ms every second or two. Requests queue meanwhile and arrive
+    together when it resumes, and a second later that bunch and the posts on time after it
+    share one window: 429s that a Slack on machines of its own would not answer.
+    """
+    gc.disable()
+    with fake_slack(channels) as fake:
+        conn.send(fake.base_url)
+        conn.recv()
+        conn.send(received(fake))
+
+
+@contextmanager
+def slack_server(
+    channels: int, *, in_process: bool
+) -> Iterator[tuple[str, Callable[[], Received]]]:
+    """(base URL, report) of a fake Slack in its own process, or in this one if asked."""
+    if in_process:
+        with fake_slack(channels) as fake:
+            yield fake.base_url, lambda: received(fake)
+        return
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe()
+    process = context.Process(target=_serve, args=(channels, theirs), daemon=True)
+    process.start()
+    try:
+        base_url = mine.recv()
+
+        def report() -> Received:
+            mine.send("report")
+            result: Received = mine.recv()
+            return result
+
+        yield base_url, report
+    finally:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()
+
+
 def tick(
     url: str,
     channels: int,
@@ -171,42 +240,21 @@ def tick(
     runners: int,
     claim_timeout: timedelta | None,
     jobs_hook: Callable[[DigestJobs], None] | None = None,
+    fake_in_process: bool = False,
+    runner_processes: bool = True,
 ) -> Figures:
-    """Run `runners` schedulers on one database at once and count what Slack received."""
-    clock = RunningClock(DUE_AT)
-    engines: list[Engine] = []
-    with fake_slack(channels) as fake:
-        jobs = []
-        for _ in range(runners):
-            engine = make_engine(url)
-            engines.append(engine)
-            services: Services = build_services(Store(engine), clock)
-            if claim_timeout is not None:
-                services.outbox.rules = ClaimRules(claim_timeout=claim_timeout)
-            job = DigestJobs(services, workspace_clients(token=TOKEN, base_url=fake.base_url))
-            if jobs_hook is not None:
-                jobs_hook(job)
-            jobs.append(job)
-        barrier = threading.Barrier(runners)
+    """Run `runners` schedulers on one database at once and count what Slack received.
 
-        def run(job: DigestJobs) -> None:
-            barrier.wait()
-            job.run_once()
-
-        threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-        started = time.perf_counter()
-        clock.set(DUE_AT)
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
-        posted = Counter(
-            (post.channel, digest_kind(post.text)) for post in fake.posts if post.kind == "message"
-        )
-        rejected = fake.rejected_total
-    for engine in engines:
-        engine.dispose()
+    Two or more runners run in processes of their own (as production runs them), unless
+    `runner_processes` is false: then as threads of this one, sharing its interpreter lock.
+    """
+    with slack_server(channels, in_process=fake_in_process) as (base_url, report):
+        if runners > 1 and runner_processes:
+            wall = _tick_in_processes(url, base_url, runners, claim_timeout)
+        else:
+            wall = _tick_in_threads(url, base_url, runners, claim_timeout, jobs_hook)
+        accepted, rejected = report()
+    posted = Counter(accepted)
     expected = [(c, k) for c in channel_ids(channels) for k in KINDS]
     return Figures(
         label=f"{runners} runner{'s' if runners > 1 else ''}",
@@ -220,6 +268,90 @@ def tick(
         duplicates=sum(count - 1 for count in posted.values() if count > 1),
         losses=sum(1 for key in expected if posted[key] == 0),
     )
+
+
+def runner_jobs(
+    url: str, base_url: str, clock: RunningClock, claim_timeout: timedelta | None
+) -> DigestJobs:
+    """One runner as production builds it (bot.py: `DigestJobs(services, clients)`)."""
+    services: Services = build_services(Store(make_engine(url)), clock)
+    if claim_timeout is not None:
+        services.outbox.rules = ClaimRules(claim_timeout=claim_timeout)
+    return DigestJobs(services, workspace_clients(token=TOKEN, base_url=base_url))
+
+
+def _tick_in_threads(
+    url: str,
+    base_url: str,
+    runners: int,
+    claim_timeout: timedelta | None,
+    jobs_hook: Callable[[DigestJobs], None] | None,
+) -> float:
+    clock = RunningClock(DUE_AT)
+    jobs = [runner_jobs(url, base_url, clock, claim_timeout) for _ in range(runners)]
+    for job in jobs:
+        if jobs_hook is not None:
+            jobs_hook(job)
+    barrier = threading.Barrier(runners)
+
+    def run(job: DigestJobs) -> None:
+        barrier.wait()
+        job.run_once()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    started = time.perf_counter()
+    clock.set(DUE_AT)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    for job in jobs:
+        job.services.store.engine.dispose()
+    return wall
+
+
+def _run_runner(
+    url: str,
+    base_url: str,
+    claim_timeout: timedelta | None,
+    start: threading.Barrier,
+    conn: Connection,
+) -> None:
+    """A runner's own process: built, then one tick once every runner is ready."""
+    clock = RunningClock(DUE_AT)
+    job = runner_jobs(url, base_url, clock, claim_timeout)
+    start.wait()
+    clock.set(DUE_AT)
+    job.run_once()
+    conn.send(time.monotonic())
+    job.services.store.engine.dispose()
+
+
+def _tick_in_processes(
+    url: str, base_url: str, runners: int, claim_timeout: timedelta | None
+) -> float:
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(runners + 1)
+    pipes = [context.Pipe() for _ in range(runners)]
+    processes = [
+        context.Process(
+            target=_run_runner, args=(url, base_url, claim_timeout, start, theirs), daemon=True
+        )
+        for _, theirs in pipes
+    ]
+    for process in processes:
+        process.start()
+    try:
+        start.wait(timeout=120)
+        started = time.monotonic()  # system-wide: comparable with the runners' readings
+        ended: list[float] = [mine.recv() for mine, _ in pipes]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+    return max(ended) - started
 
 
 HEADER = (
@@ -268,31 +400,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--claim-timeout", type=float, default=2.0, help="seconds, for the two-runner run"
     )
+    parser.add_argument("--runners", default="1,2", help="runner counts to time, comma-separated")
+    parser.add_argument(
+        "--runner-threads",
+        action="store_true",
+        help="run two or more runners as threads of one process, not processes of their own",
+    )
+    parser.add_argument(
+        "--fake-in-process",
+        action="store_true",
+        help="run the fake Slack in the runners' process (its threads and heap theirs)",
+    )
     args = parser.parse_args(argv)
     channels = 300 if args.quick else args.channels
     sizes = [int(s) for s in args.products.split(",") if s.strip()]
     if args.huge:
         sizes.append(100_000)
-    if channels < 1 or any(s < 1 for s in sizes):
-        parser.error("--channels and --products must be at least 1")
+    counts = [int(n) for n in args.runners.split(",") if n.strip()]
+    if channels < 1 or any(s < 1 for s in sizes) or any(n < 1 for n in counts):
+        parser.error("--channels, --products and --runners must be at least 1")
     bad = 0
     print(HEADER)
     with tempfile.TemporaryDirectory(prefix="folio-bench-") as tmp:
         for backend, url in backends(args.postgres, Path(tmp)):
             for products in sizes:
-                runs = [
-                    (1, None),
-                    (2, timedelta(seconds=args.claim_timeout)),
-                ]
-                for runners, timeout in runs:
+                for runners in counts:
+                    timeout = None if runners == 1 else timedelta(seconds=args.claim_timeout)
                     build_world(url, products, channels, RunningClock(SUBSCRIBED_AT))
-                    figures = tick(url, channels, products, runners=runners, claim_timeout=timeout)
+                    figures = tick(
+                        url,
+                        channels,
+                        products,
+                        runners=runners,
+                        claim_timeout=timeout,
+                        fake_in_process=args.fake_in_process,
+                        runner_processes=not args.runner_threads,
+                    )
                     print(line(figures, backend), flush=True)
                     bad += figures.duplicates + figures.losses
     print(
         f"bound: max(({len(KINDS)} - 1) / {CHANNEL_RATE:g} per channel per s, "
         f"posts / {WORKSPACE_RATE:g} per s); two runners use a {args.claim_timeout:g} s "
-        "claim timeout"
+        "claim timeout; the fake Slack "
+        + ("in the runners' process" if args.fake_in_process else "in a process of its own")
+        + "; two runners "
+        + ("as threads of one process" if args.runner_threads else "in processes of their own")
     )
     return 1 if bad else 0
 

@@ -19,6 +19,7 @@ from domain.models.digests import DigestPosting, DigestReminder, DigestSubscript
 from domain.models.governance import Announcement, InputChange, Proposal
 from domain.models.inbox import InboxEvent
 from domain.models.measures import PortfolioTotals
+from domain.models.pace import SendPace
 from domain.models.portfolio import (
     ChannelLink,
     Objective,
@@ -57,6 +58,7 @@ __all__ = [
     "RoadmapItem",
     "RoleGrant",
     "Scenario",
+    "SendPace",
     "UTCDateTime",
     "Update",
     "UserPreference",

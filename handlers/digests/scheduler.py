@@ -9,24 +9,30 @@ schedulers on one database post each digest once.
 
 Each tick: claim what is due in batches (``Outbox.claim_due_batches``), each digest composed
 once for every channel that shares it; send each batch with handlers.delivery from a sender
-thread while the next is claimed; mark each posting as it settles; keep every claim fresh with
-a heartbeat from the moment it is taken until it settles; then send the owners' reminders.
+thread while the next is claimed, one delivery's tail overlapping the next
+(handlers.digests.pipeline); mark each posting as it settles; keep every claim fresh with a
+heartbeat from the moment it is taken until it settles; then send the owners' reminders.
+
+Every chat.postMessage of a tick keeps to its workspace's shared pace (one ``Pacer`` per
+workspace per tick, domain.services.digests.pace): Slack's limit is per app per workspace, so
+all runners together, not each of them, stay under ``workspace_rate``. The pacer gives back
+the slots it did not use when the tick ends.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
 import socket
 import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
@@ -35,17 +41,25 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from domain.services import Services
-from domain.services.digests import ClaimedPosting
+from domain.services.digests import ClaimedPosting, Pacer
 from domain.services.installs import NO_TOKEN
 from handlers.delivery import Sleep, build_client, no_token
-from handlers.digests.sending import RenderCache, SendResult, send_postings, send_reminders
+from handlers.digests.pipeline import BatchSender, Held
+from handlers.digests.sending import (
+    PacedClient,
+    RenderCache,
+    SendResult,
+    send_postings,
+    send_reminders,
+)
 from handlers.installs import current_bot
 
 log = logging.getLogger("folio.scheduler")
 
 POLL_SECONDS = 30.0
-# chat.postMessage across a workspace: paced at 98 % of the 200 per second the loopback Slack
-# allows (headroom for arrival jitter), so a large fan-out meets no 429 and its Retry-After.
+# chat.postMessage across a workspace, every runner together: 98 % of the 200 per second the
+# loopback Slack allows (headroom for arrival jitter), so a large fan-out meets no 429 and its
+# Retry-After.
 WORKSPACE_RATE = 196.0
 JOB_ID = "folio-digests"
 ClientFor = Callable[[str], WebClient | None]
@@ -125,36 +139,34 @@ class DigestJobs:
         self.heartbeat_seconds = heartbeat_seconds or max(1.0, timeout / 3)
         self.runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
+        self._pacers_lock = threading.Lock()
 
     def run_once(self) -> TickReport:
         """One tick: claim, compose, send and settle what is due, pipelined; then reminders.
 
         Claims are taken in batches and held by a heartbeat from the moment they are taken
         (composing included) until they settle; a sender thread posts each batch while the
-        next is claimed and composed.
+        next is claimed and composed (handlers.digests.pipeline).
         """
         with self._lock:
             now = self.services.clock()
-            with self._heartbeat() as beat:
-                sender = _Sender(self, beat)
-                sender.start()
-                try:
-                    for batch in self.services.outbox.claim_due_batches(
-                        now, self.runner, on_claim=beat.add
-                    ):
-                        sender.put(batch)
-                finally:
-                    sender.finish()
-            reminders = 0
-            dms = self.services.reminders.claim_due(now)
-            for team_id, team_dms in _by_team(dms).items():
-                client = self.clients(team_id)
-                if client is None:
-                    self.services.installs.lost_token(team_id, NO_TOKEN)  # no retry each tick
-                    for dm in team_dms:
-                        self.services.reminders.done(dm, ok=False, now=now)
-                    continue
-                reminders += send_reminders(client, self.services, team_dms)
+            pacers: dict[str, Pacer] = {}
+            rendered: RenderCache = {}
+            try:
+                with self._heartbeat() as held:
+                    send = partial(self.send_batch, rendered=rendered, pacers=pacers)
+                    sender = BatchSender(send, held)
+                    sender.start()
+                    try:
+                        for batch in self.services.outbox.claim_due_batches(
+                            now, self.runner, on_claim=held.add
+                        ):
+                            sender.put(batch)
+                    finally:
+                        sender.finish()
+                reminders, dms = self._remind(now, pacers)
+            finally:
+                self._release(pacers)
             report = TickReport(
                 sender.claimed, sender.sent, sender.failed, sender.paused, reminders
             )
@@ -170,8 +182,13 @@ class DigestJobs:
                 )
             return report
 
-    def send_batch(self, batch: Sequence[ClaimedPosting], rendered: RenderCache) -> SendResult:
-        """Send one batch of claimed postings, workspace by workspace."""
+    def send_batch(
+        self,
+        batch: Sequence[ClaimedPosting],
+        rendered: RenderCache | None = None,
+        pacers: dict[str, Pacer] | None = None,
+    ) -> SendResult:
+        """Send one batch of claimed postings, workspace by workspace, each on its shared pace."""
         total = SendResult()
         for team_id, postings in _by_team(batch).items():
             client = self.clients(team_id)
@@ -188,10 +205,48 @@ class DigestJobs:
                 workspace_rate=self.workspace_rate,
                 workers=self.workers,
                 rendered=rendered,
+                pacer=self._pacer(team_id, pacers),
             )
             total.outcomes.extend(result.outcomes)
             total.notices.extend(result.notices)
         return total
+
+    def _pacer(self, team_id: str, pacers: dict[str, Pacer] | None) -> Pacer | None:
+        """The tick's pacer for a workspace (None: unpaced, or paced by this runner alone)."""
+        if pacers is None or self.workspace_rate is None:
+            return None
+        with self._pacers_lock:  # deliveries in flight side by side ask for it at once
+            pacer = pacers.get(team_id)
+            if pacer is None:
+                pacer = Pacer(self.services.outbox.pace, team_id, self.workspace_rate)
+                pacers[team_id] = pacer
+            return pacer
+
+    def _release(self, pacers: dict[str, Pacer]) -> None:
+        """Give every workspace back the slots this tick reserved and did not use."""
+        for team_id, pacer in pacers.items():
+            try:
+                pacer.release()
+            except Exception:
+                log.exception("digest pace release failed runner=%s team=%s", self.runner, team_id)
+
+    def _remind(self, now: datetime, pacers: dict[str, Pacer]) -> tuple[int, list[Any]]:
+        """Send the owners' reminder DMs that are due, on each workspace's pace."""
+        reminders = 0
+        dms = self.services.reminders.claim_due(now)
+        for team_id, team_dms in _by_team(dms).items():
+            client = self.clients(team_id)
+            if client is None:
+                self.services.installs.lost_token(team_id, NO_TOKEN)  # no retry each tick
+                for dm in team_dms:
+                    self.services.reminders.done(dm, ok=False, now=now)
+                continue
+            pacer = self._pacer(team_id, pacers)
+            if pacer is not None:
+                pacer.expect(len(team_dms))
+                client = PacedClient(client, pacer)
+            reminders += send_reminders(client, self.services, team_dms)
+        return reminders, dms
 
     def _no_client(self, team_id: str, batch: Sequence[ClaimedPosting]) -> None:
         """No token for the workspace (uninstalled, revoked): its digests pause until an install.
@@ -210,9 +265,9 @@ class DigestJobs:
             self.services.outbox.record_outcome(posting, no_token(), now=self.services.clock())
 
     @contextmanager
-    def _heartbeat(self) -> Iterator[_Heartbeat]:
+    def _heartbeat(self) -> Iterator[Held]:
         """Keep this runner's claims fresh from claiming to settling, so none is taken over."""
-        beat = _Heartbeat()
+        beat = Held()
         stop = threading.Event()
 
         def run() -> None:
@@ -231,83 +286,6 @@ class DigestJobs:
         finally:
             stop.set()
             thread.join()
-
-
-class _Heartbeat:
-    """The claims a runner holds right now: added when claimed, dropped when settled."""
-
-    def __init__(self) -> None:
-        self._ids: set[int] = set()
-        self._lock = threading.Lock()
-
-    def add(self, posting_ids: Iterable[int]) -> None:
-        with self._lock:
-            self._ids.update(posting_ids)
-
-    def drop(self, posting_ids: Iterable[int]) -> None:
-        with self._lock:
-            self._ids.difference_update(posting_ids)
-
-    def held(self) -> list[int]:
-        with self._lock:
-            return sorted(self._ids)
-
-
-class _Sender(threading.Thread):
-    """Sends the batches a tick claims, in order, while the next batch is being composed."""
-
-    def __init__(self, jobs: DigestJobs, beat: _Heartbeat) -> None:
-        super().__init__(name="digest-sender", daemon=True)
-        self.jobs = jobs
-        self.beat = beat
-        self.claimed = self.sent = self.failed = self.paused = 0
-        self._queue: queue.Queue[list[ClaimedPosting] | None] = queue.Queue()
-        self._error: BaseException | None = None
-        self._rendered: RenderCache = {}
-
-    def put(self, batch: list[ClaimedPosting]) -> None:
-        """Queue a batch for sending; re-raises the sender's failure."""
-        if self._error is not None:
-            raise self._error
-        if batch:
-            self._queue.put(batch)
-
-    def finish(self) -> None:
-        """Wait for every queued batch to be sent; re-raises the sender's failure."""
-        self._queue.put(None)
-        self.join()
-        if self._error is not None:
-            raise self._error
-
-    def _next(self) -> list[ClaimedPosting] | None:
-        """The next batch, joined with every batch already waiting: fewer fan-out tails."""
-        batch = self._queue.get()
-        while batch is not None:
-            try:
-                more = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if more is None:
-                self._queue.put(None)
-                break
-            batch = batch + more
-        return batch
-
-    def run(self) -> None:
-        while (batch := self._next()) is not None:
-            if self._error is not None:
-                continue  # drain: those claims go stale and are taken over later
-            try:
-                result = self.jobs.send_batch(batch, self._rendered)
-            except BaseException as error:
-                self._error = error
-                continue
-            finally:
-                self.beat.drop(p.posting_id for p in batch)
-            self.claimed += len(batch)
-            self.sent += result.sent
-            self.failed += len(batch) - result.sent
-            self.paused += len(result.notices)
 
 
 def _by_team(items: Sequence[Any]) -> dict[str, list[Any]]:

@@ -1,4 +1,9 @@
-"""Sending what the outbox claimed: digests through the fan-out, pause DMs, charts, reminders."""
+"""Sending what the outbox claimed: digests through the fan-out, pause DMs, charts, reminders.
+
+With a `Pacer` (domain.services.digests.pace) every chat.postMessage waits for this runner's
+next slot on the workspace's pace, shared by every runner of the database, instead of the
+fan-out's own pacer, which knows only this runner's posts.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.web import SlackResponse
 
 from domain.digest import RankingDigest
 from domain.services import Services
-from domain.services.digests import ClaimedPosting, PauseNotice, ReminderDM
+from domain.services.digests import ClaimedPosting, Pacer, PauseNotice, ReminderDM
 from handlers.blocks import Message
 from handlers.delivery import Outcome, Outgoing, deliver
 from handlers.digests.messages import digest_message, paused_message, reminder_message
@@ -56,11 +63,18 @@ def send_postings(
     workers: int = 8,
     sleep: Callable[[float], None] | None = None,
     rendered: RenderCache | None = None,
+    pacer: Pacer | None = None,
 ) -> SendResult:
-    """Post claimed digests with deliver(), settle each as it goes, DM paused subscribers once."""
+    """Post claimed digests with deliver(), settle each as it goes, DM paused subscribers once.
+
+    With a `pacer`, posts keep to the workspace's shared pace (and `workspace_rate` is unused).
+    """
     result = SendResult()
     if not postings:
         return result
+    if pacer is not None:
+        pacer.expect(len(postings))
+        client, workspace_rate = PacedClient(client, pacer), None
     by_id = {str(p.posting_id): p for p in postings}
     messages = []
     for posting in postings:
@@ -88,11 +102,65 @@ def send_postings(
         )
     finally:
         settler.flush()
+    if pacer is not None and result.notices:
+        pacer.expect(len(result.notices))
     for notice in result.notices:
         direct_message(client, notice.subscriber_id, paused_message(notice))
     if charts:
         _attach_charts(client, postings, result.outcomes)
     return result
+
+
+class PacedClient(WebClient):
+    """A workspace's client whose every chat.postMessage attempt takes a slot on the shared pace.
+
+    The client's own retries stay (handlers.delivery.client) but for 429: a retry after
+    Retry-After is an attempt like any other and waits for its own slot, so retries never
+    post on top of the pace (and push the next second over the limit in turn).
+    """
+
+    def __init__(self, client: WebClient, pacer: Pacer) -> None:
+        limits = [h for h in client.retry_handlers if isinstance(h, RateLimitErrorRetryHandler)]
+        super().__init__(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            ssl=client.ssl,
+            proxy=client.proxy,
+            headers=dict(client.headers),
+            logger=client.logger,
+            retry_handlers=[h for h in client.retry_handlers if h not in limits],
+        )
+        self.pacer = pacer
+        self.rate_limit_retries = limits[0].max_retry_count if limits else 0
+        self._sleep: Callable[[float], None] = (
+            getattr(limits[0], "sleep", time.sleep) if limits else time.sleep
+        )
+
+    def chat_postMessage(self, **kwargs: Any) -> SlackResponse:
+        """chat.postMessage in this runner's next slot; a 429 waits Retry-After, then a slot."""
+        retries = 0
+        while True:
+            self.pacer.acquire()
+            try:
+                return super().chat_postMessage(**kwargs)
+            except SlackApiError as error:
+                if error.response.status_code != 429 or retries >= self.rate_limit_retries:
+                    raise
+                retries += 1
+                self._sleep(_retry_after(error.response.headers))
+
+
+def _retry_after(headers: Any) -> float:
+    """What a 429's Retry-After header says to wait (1 s if it says nothing readable)."""
+    for name, value in dict(headers or {}).items():
+        if str(name).lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return max(0.0, float(first))
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
 
 
 def _message(posting: ClaimedPosting, rendered: RenderCache | None) -> Message:

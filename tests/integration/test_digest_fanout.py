@@ -70,7 +70,11 @@ def parameters_per_statement(store: Store) -> Iterator[list[int]]:
     counts: list[int] = []
 
     def count(_conn: Any, _cursor: Any, _sql: str, params: Any, _ctx: Any, many: bool) -> None:
-        rows = params if many else [params]
+        # An executemany's parameter sets, one each; an "insertmanyvalues" page (flagged as
+        # many, but one multi-row statement) binds its flat parameters together.
+        sets = many and isinstance(params, list | tuple) and bool(params)
+        sets = sets and isinstance(params[0], dict | tuple)
+        rows = params if sets else [params]
         counts.append(max((len(row or ()) for row in rows), default=0))
 
     event.listen(store.engine, "before_cursor_execute", count)

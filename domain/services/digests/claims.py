@@ -18,6 +18,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from domain import schedule as sched
 from domain.models import DigestPosting, DigestSubscription
@@ -83,12 +84,17 @@ def due_work(store: Store, rules: ClaimRules, now: datetime) -> list[Due]:
     with store.system() as system:
         subs = system.all(
             select(DigestSubscription)
+            .options(defer(DigestSubscription.baseline))  # not needed, and JSON to decode
             .where(DigestSubscription.removed_at.is_(None), DigestSubscription.paused.is_(False))
             .order_by(DigestSubscription.id)
         )
         dues: list[Due] = []
+        occurrences: dict[sched.Schedule, tuple[datetime, str] | None] = {}
         for sub in subs:
-            found = sched.due(schedule_of(sub), now, grace=rules.grace)
+            schedule = schedule_of(sub)  # channels sharing a schedule share its occurrence
+            if schedule not in occurrences:
+                occurrences[schedule] = sched.due(schedule, now, grace=rules.grace)
+            found = occurrences[schedule]
             if found is not None and found[0] >= sub.schedule_from:
                 occurrence, period = found
                 dues.append(Due(sub.id, sub.team_id, period, occurrence, digest_kinds(sub.kinds)))
@@ -145,7 +151,8 @@ def claim_many(
     now: datetime,
     runner: str,
 ) -> list[tuple[Due, str, int]]:
-    """Claim many keys at once: one INSERT .. ON CONFLICT DO NOTHING, then take-overs one by one.
+    """Claim many keys at once: one INSERT .. ON CONFLICT DO NOTHING, then take-overs one by one
+    of the keys that clashed and are claimable (not those another runner holds live).
 
     Returns the (due, kind, posting id) this runner now holds, in the order asked.
     """
@@ -175,19 +182,31 @@ def claim_many(
             .on_conflict_do_nothing(index_elements=["subscription_id", "period", "kind"])
             .returning(table.c.id, table.c.subscription_id, table.c.period, table.c.kind)
         )
-        for start in range(0, len(rows), _CHUNK // 5):
-            chunk = rows[start : start + _CHUNK // 5]
-            for row in system.execute(stmt.values(chunk)).all():
-                inserted[(row.subscription_id, row.period, row.kind)] = row.id
+        # Many parameter sets: SQLAlchemy's "insertmanyvalues" sends them as multi-row
+        # VALUES pages of one statement compiled once (not one compiled per chunk).
+        for row in system.execute(stmt, rows).all():
+            inserted[(row.subscription_id, row.period, row.kind)] = row.id
+        # Keys another runner holds: one query tells the few worth a take-over (a stale
+        # claim, a retryable failure) from the many it is sending right now.
+        clashed = {
+            (due.subscription_id, due.period): due
+            for due, kind in wanted
+            if _key(due, kind) not in inserted
+        }
+        settled = _settled(system, rules, list(clashed.values()), now) if clashed else set()
     held: list[tuple[Due, str, int]] = []
     for due, kind in wanted:
-        posting_id = inserted.get((due.subscription_id, due.period, kind))
-        if posting_id is None:
+        posting_id = inserted.get(_key(due, kind))
+        if posting_id is None and _key(due, kind) not in settled:
             with store.system() as system:
                 posting_id = _take_over(system, rules, due, kind, now, runner)
         if posting_id is not None:
             held.append((due, kind, posting_id))
     return held
+
+
+def _key(due: Due, kind: str) -> tuple[int, str, str]:
+    return (due.subscription_id, due.period, kind)
 
 
 def claim(

@@ -3,33 +3,30 @@
 The scheduler claims due postings in batches (`claim_due_batches`: one INSERT .. ON CONFLICT
 DO NOTHING per batch, stamped with the time of claiming and handed to the caller's heartbeat
 before anything is composed), composes each digest once for every channel sharing it (one
-stored snapshot, which each posting refers to), sends them, keeps its claims fresh
-(`renew_claims`) and reports each attempt as a typed `DeliveryOutcome` (`record_outcome`, or
-`record_delivered` for many deliveries in one transaction). From the outcome's kind alone the
-outbox marks the posting sent, pauses a subscription whose channel refused it, gives up on a
-message that cannot be posted, or retries later with backoff while attempts remain.
+stored snapshot, which each posting refers to), sends them on the workspace's shared pace
+(`pace`, domain.services.digests.pace), keeps its claims fresh (`renew_claims`) and reports
+each attempt as a typed `DeliveryOutcome` (`record_outcome`, or `record_delivered` for many
+deliveries in one transaction), settled by domain.services.digests.settle.
 Cross-workspace: `store.system()` only, except that digests are composed (reading only) and
 their snapshots stored inside their own workspace's transactions.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import select, update
 
-from domain import schedule as sched
-from domain.delivery import Delivery, DeliveryOutcome
-from domain.models import DigestPosting, DigestSubscription, Portfolio
+from domain.delivery import DeliveryOutcome
+from domain.models import DigestPosting, DigestSubscription
 from domain.services.clock import Clock
+from domain.services.digests import settle
 from domain.services.digests.claims import ClaimRules, Due, claim_many, due_work, renew
 from domain.services.digests.compose import (
     Composed,
-    Digest,
     Facts,
     compose_from,
     last_sent,
@@ -38,43 +35,18 @@ from domain.services.digests.compose import (
     shared_snapshot_id,
     store_snapshot,
 )
+from domain.services.digests.pace import SharedPace
+from domain.services.digests.postings import ClaimedPosting, PauseNotice
 from domain.services.digests.schedules import next_event, schedule_of
-from domain.store import Store, System, Tenant, retried
+from domain.store import Store, Tenant, retried
+
+__all__ = ["BATCH", "FIRST_BATCH", "ClaimedPosting", "Outbox", "PauseNotice"]
 
 log = logging.getLogger("folio.digests")
 
 BATCH = 500  # postings claimed, composed and handed to the sender at a time
+FIRST_BATCH = 100  # ... the first time: the sooner it is composed, the sooner sending starts
 _CHUNK = 500  # posting ids per IN (...)
-
-
-@dataclass(frozen=True)
-class ClaimedPosting:
-    """A digest this runner holds the claim for: send it, then report the outcome."""
-
-    posting_id: int
-    team_id: str
-    channel_id: str
-    subscription_id: int
-    subscriber_id: str
-    kind: str
-    period: str
-    attempt: int
-    cadence: str
-    tz: str
-    digest: Digest
-    composed: str = ""  # names the composition it shares with other postings ("": its own)
-
-
-@dataclass(frozen=True)
-class PauseNotice:
-    """A subscription just paused because its channel refused a post: tell the subscriber once."""
-
-    team_id: str
-    subscriber_id: str
-    channel_id: str
-    portfolio: str
-    error: str  # the raw code the channel refused with, as the delivery reported it
-    schedule: sched.Schedule
 
 
 class Outbox:
@@ -84,6 +56,7 @@ class Outbox:
         self.store = store
         self.clock = clock
         self.rules = rules or ClaimRules()
+        self.pace = SharedPace(store)
 
     @property
     def claim_timeout(self) -> timedelta:
@@ -106,21 +79,25 @@ class Outbox:
         *,
         on_claim: Callable[[Sequence[int]], None] | None = None,
         batch: int = BATCH,
+        first: int = FIRST_BATCH,
     ) -> Iterator[list[ClaimedPosting]]:
         """Claim and compose what is due in batches, so sending can start with the first.
 
-        `on_claim` gets each batch's posting ids as soon as they are claimed, before their
-        digests are composed (the caller's heartbeat keeps them fresh from then on). A digest
-        shared by many channels is composed once for the whole tick.
+        The first batch is small (`first`): sending waits only for it, and for composing the
+        digests it needs. `on_claim` gets each batch's posting ids as soon as they are
+        claimed, before their digests are composed (the caller's heartbeat keeps them fresh
+        from then on). A digest shared by many channels is composed once for the whole tick.
         """
-        wanted = [
-            (due, kind) for due in due_work(self.store, self.rules, now) for kind in due.kinds
-        ]
+        wanted = self.wanted(now)
         facts = Facts()
-        for start in range(0, len(wanted), batch):
-            yield self._claim_and_compose(
-                wanted[start : start + batch], now, runner, facts, on_claim
-            )
+        bounds = [0, *range(min(first, batch), len(wanted), batch), len(wanted)]
+        for start, end in itertools.pairwise(bounds):
+            if start < end:
+                yield self._claim_and_compose(wanted[start:end], now, runner, facts, on_claim)
+
+    def wanted(self, now: datetime) -> list[tuple[Due, str]]:
+        """Every (due, kind) to claim at `now`, in the order they are claimed."""
+        return [(due, kind) for due in due_work(self.store, self.rules, now) for kind in due.kinds]
 
     def claim_now(
         self, team_id: str, subscription_id: int, kinds: tuple[str, ...], runner: str
@@ -140,74 +117,14 @@ class Outbox:
         self, posting: ClaimedPosting, outcome: DeliveryOutcome, *, now: datetime
     ) -> PauseNotice | None:
         """Settle a claimed posting by the kind of its outcome; a refusal pauses the channel."""
-        with self.store.system() as system:
-            row = system.get(DigestPosting, posting.posting_id)
-            if row is None:
-                return None
-            if outcome.delivered:
-                row.status, row.sent_at, row.message_ts = "sent", now, outcome.ts
-                row.error, row.next_attempt_at = None, None
-                _forget_older_snapshots(system, row)
-                return None
-            if row.status != "claimed" or row.attempts != posting.attempt:
-                return None  # a late report from a runner whose claim was taken over
-            code = (outcome.code or "unknown")[:64]
-            row.status, row.error = "failed", code
-            if outcome.kind is Delivery.CHANNEL_REFUSED:
-                row.next_attempt_at = None
-                return _pause(system, posting, code, now)
-            retry_at = self.rules.retry_at(row.attempts, now)
-            if outcome.kind is Delivery.MESSAGE_REFUSED or retry_at is None:
-                row.next_attempt_at = None
-                log.error(
-                    "digest gave up team=%s channel=%s posting=%s outcome=%s error=%s attempts=%s",
-                    posting.team_id,
-                    posting.channel_id,
-                    row.id,
-                    outcome.kind,
-                    code,
-                    row.attempts,
-                )
-                return None
-            row.next_attempt_at = retry_at
-            return None
+        return settle.record_outcome(self.store, self.rules, posting, outcome, now)
 
     @retried
     def record_delivered(
         self, delivered: Sequence[tuple[ClaimedPosting, str | None]], *, now: datetime
     ) -> None:
         """Mark many delivered postings sent (with their message ts) in one transaction."""
-        if not delivered:
-            return
-        table = cast(Table, DigestPosting.__table__)
-        with self.store.system() as system:
-            system.execute(
-                update(table)
-                .where(table.c.id == bindparam("posting"))
-                .values(
-                    status="sent",
-                    sent_at=now,
-                    message_ts=bindparam("ts"),
-                    error=None,
-                    next_attempt_at=None,
-                ),
-                [{"posting": p.posting_id, "ts": ts} for p, ts in delivered],
-            )
-            by_kind: dict[str, list[int]] = {}
-            for posting, _ in delivered:
-                by_kind.setdefault(posting.kind, []).append(posting.subscription_id)
-            for kind, subs in by_kind.items():
-                for start in range(0, len(subs), _CHUNK):
-                    system.execute(  # only the newest sent snapshot is compared with
-                        update(table)
-                        .where(
-                            table.c.subscription_id.in_(subs[start : start + _CHUNK]),
-                            table.c.kind == kind,
-                            table.c.status == "sent",
-                            table.c.sent_at < now,
-                        )
-                        .values(snapshot={})
-                    )
+        settle.record_delivered(self.store, delivered, now)
 
     def next_event_after(self, after: datetime) -> datetime | None:
         """The next instant a digest or reminder is due after `after` (the console's clock)."""
@@ -352,56 +269,4 @@ class Outbox:
             remember_snapshot_id(facts, shared, snapshot_id)
 
     def _fail_unsent(self, posting_id: int, error: str, now: datetime) -> None:
-        with self.store.system() as system:
-            row = system.get(DigestPosting, posting_id)
-            if row is not None and row.status == "claimed":
-                row.status, row.error = "failed", error
-                row.next_attempt_at = self.rules.retry_at(row.attempts, now)
-
-
-def _pause(
-    system: System, posting: ClaimedPosting, error: str, now: datetime
-) -> PauseNotice | None:
-    """Pause the posting's subscription; the first runner to pause it gets the notice."""
-    paused = system.execute(
-        update(DigestSubscription)
-        .where(
-            DigestSubscription.id == posting.subscription_id,
-            DigestSubscription.paused.is_(False),
-        )
-        .values(paused=True, paused_reason=error, paused_at=now, updated_at=now)
-    )
-    if int(getattr(paused, "rowcount", 0) or 0) != 1:
-        return None
-    sub = system.get(DigestSubscription, posting.subscription_id)
-    assert sub is not None
-    portfolio = system.get(Portfolio, sub.portfolio_id)
-    log.warning(
-        "digest subscription paused team=%s channel=%s error=%s",
-        posting.team_id,
-        posting.channel_id,
-        error,
-    )
-    return PauseNotice(
-        team_id=posting.team_id,
-        subscriber_id=sub.subscriber_id,
-        channel_id=sub.channel_id,
-        portfolio=portfolio.name if portfolio else "",
-        error=error,
-        schedule=schedule_of(sub),
-    )
-
-
-def _forget_older_snapshots(system: System, row: DigestPosting) -> None:
-    """Only the newest sent snapshot is compared with; drop the older ones' bulk."""
-    system.execute(
-        update(DigestPosting)
-        .where(
-            DigestPosting.subscription_id == row.subscription_id,
-            DigestPosting.kind == row.kind,
-            DigestPosting.status == "sent",
-            DigestPosting.id != row.id,
-            DigestPosting.sent_at < row.sent_at,
-        )
-        .values(snapshot={})
-    )
+        settle.fail_unsent(self.store, self.rules, posting_id, error, now)

@@ -12,7 +12,8 @@ from domain.models import DigestPosting, DigestSubscription, Portfolio
 from domain.services.access import ensure_workspace, portfolio_for, require_manager
 from domain.services.clock import Clock
 from domain.services.digests.compose import Digest, Facts, baseline, compose
-from domain.services.digests.outbox import ClaimedPosting, Outbox
+from domain.services.digests.outbox import Outbox
+from domain.services.digests.postings import ClaimedPosting
 from domain.services.digests.schedules import apply_schedule, known_zone, schedule_of
 from domain.store import Store, Tenant, retried
 from domain.views import Actor
