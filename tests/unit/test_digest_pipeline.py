@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from typing import Any
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
 from domain.services.digests import ClaimedPosting
 from handlers.digests.pipeline import BatchSender, Held
+from handlers.digests.scheduler import DigestJobs
 from handlers.digests.sending import SendResult
 
 WAIT = 10.0  # seconds a test waits for an event before failing, never slept
@@ -102,3 +106,26 @@ def test_a_delivery_that_fails_fails_the_tick_and_nothing_more_is_sent() -> None
     with pytest.raises(RuntimeError, match="database gone"):
         sender.put([posting(2, "C2")])
     assert sent == [1]
+
+
+def test_each_forked_worker_claims_digests_under_a_name_of_its_own() -> None:
+    """gunicorn builds the jobs in the master and forks the workers: two workers sharing the
+    master's runner name would renew and settle each other's claims."""
+    services = SimpleNamespace(outbox=SimpleNamespace(claim_timeout=timedelta(minutes=15)))
+    jobs = DigestJobs(cast(Any, services), lambda _team: None)
+    before = jobs.runner
+    assert jobs.runner == before
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write, f"{jobs.runner} {jobs.runner}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        first, second = pipe.read().split()
+    assert first == second != before
+    assert f":{pid}:" in first
+    assert DigestJobs(cast(Any, services), lambda _team: None, runner="given").runner == "given"
