@@ -58,6 +58,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.roundtrip
 	$(BIN)/python -m bench.ranking
 	$(BIN)/python -m bench.balance
+	$(BIN)/python -m bench.totals_triggers
 	$(BIN)/python -m bench.history
 	$(BIN)/python -m bench.digest_fanout
 	$(BIN)/python -m bench.allocate
@@ -71,6 +72,7 @@ bench-quick: $(DEV_STAMP)
 	$(BIN)/python -m bench.roundtrip --quick
 	$(BIN)/python -m bench.ranking --quick
 	$(BIN)/python -m bench.balance --quick
+	$(BIN)/python -m bench.totals_triggers --quick
 	$(BIN)/python -m bench.history --quick
 	$(BIN)/python -m bench.digest_fanout --quick
 	$(BIN)/python -m bench.allocate --quick

@@ -18,7 +18,6 @@ from domain.models.digest_snapshots import DigestSnapshot
 from domain.models.digests import DigestPosting, DigestReminder, DigestSubscription
 from domain.models.governance import Announcement, InputChange, Proposal
 from domain.models.inbox import InboxEvent
-from domain.models.measures import PortfolioTotals
 from domain.models.pace import SendPace
 from domain.models.portfolio import (
     ChannelLink,
@@ -29,6 +28,7 @@ from domain.models.portfolio import (
     RoadmapItem,
     Workspace,
 )
+from domain.models.totals import PortfolioTotals
 from domain.models.uncertainty import Outcome, Scenario
 
 __all__ = [

@@ -13,6 +13,9 @@ updates).
 
 A later migration that rebuilds `products` in SQLite batch mode drops its triggers: it must
 call `create_triggers` again afterwards.
+
+The totals triggers are those of this revision: on PostgreSQL a row trigger
+(`statement_level=False`), replaced by statement triggers in 0011.
 """
 
 from collections.abc import Sequence
@@ -21,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import domain.models
-from domain.models.measures import create_triggers, rebuild_totals
+from domain.models.totals import create_triggers, rebuild_totals
 from domain.ranking.keys import measure_keys
 
 revision: str = "0008"
@@ -39,8 +42,8 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(length=32), nullable=False),
         sa.Column("products", sa.BigInteger(), nullable=False),
         sa.Column("unvalued", sa.BigInteger(), nullable=False),
-        sa.Column("investment_cents", domain.models.measures.CENTS, nullable=False),
-        sa.Column("return_cents", domain.models.measures.CENTS, nullable=False),
+        sa.Column("investment_cents", domain.models.totals.CENTS, nullable=False),
+        sa.Column("return_cents", domain.models.totals.CENTS, nullable=False),
         sa.Column("irregular", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["portfolio_id"],
@@ -88,7 +91,7 @@ def upgrade() -> None:
         )
     # After the batch operations: SQLite's batch mode rebuilds `products`, dropping triggers.
     bind = op.get_bind()
-    create_triggers(bind)
+    create_triggers(bind, statement_level=False)  # 0011 replaces them on PostgreSQL
     rebuild_totals(bind)
 
 

@@ -11,7 +11,8 @@ risk's are; and `portfolio_totals.no_cashflows` (NPV's n/a count for the header)
 triggers of its own on `products`, backfilled.
 
 SQLite's batch mode rebuilds `products` (NOT NULL), dropping the totals triggers of 0008:
-they are created again afterwards, in both directions.
+they are created again afterwards, in both directions: 0008's, a row trigger on PostgreSQL
+(`statement_level=False`; 0011 makes them statement triggers).
 """
 
 from collections.abc import Sequence
@@ -19,12 +20,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from domain.models.measures import (
+from domain.models.cashflow_totals import (
     create_cashflow_triggers,
-    create_triggers,
     drop_cashflow_triggers,
     recount_cashflows,
 )
+from domain.models.totals import create_triggers
 from domain.ranking.keys import npv_key
 
 revision: str = "0009"
@@ -50,7 +51,7 @@ def upgrade() -> None:
         )
     # After the batch operations: SQLite's batch mode rebuilds `products`, dropping triggers.
     bind = op.get_bind()
-    create_triggers(bind)
+    create_triggers(bind, statement_level=False)
     create_cashflow_triggers(bind)
     recount_cashflows(bind)
 
@@ -99,4 +100,4 @@ def downgrade() -> None:
         batch_op.drop_column("npv_key")
     with op.batch_alter_table("portfolio_totals", schema=None) as batch_op:
         batch_op.drop_column("no_cashflows")
-    create_triggers(bind)
+    create_triggers(bind, statement_level=False)
