@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-import os
-import socket
 import threading
 import time
 import uuid
@@ -42,6 +40,7 @@ from domain.services.inbox import ReceivedEvent, database_unavailable
 from handlers.delivery.errors import api_error_code, api_error_status, slack_unavailable
 from handlers.directory import PeopleUnavailable
 from handlers.errors import ACK_TEXT
+from handlers.runners import RunnerName
 
 log = logging.getLogger("folio.inbox")
 
@@ -284,8 +283,7 @@ class InboxWorker:
         self.services = services
         self.processor = processor
         self.clients = clients
-        self._given_runner = runner
-        self._named: tuple[int, str] | None = None  # (pid, name) when the name is made here
+        self._runner = RunnerName(runner)
         self.poll_seconds = poll_seconds
         self.batch = batch
         self.pending = pending or Pending(LISTENER_THREADS)
@@ -295,18 +293,8 @@ class InboxWorker:
 
     @property
     def runner(self) -> str:
-        """Who holds this process's claims: the name given, else `host:pid:random`.
-
-        The name is made in the process that uses it: gunicorn's workers fork from the
-        master that built the app, and two workers sharing the master's name could each
-        settle or renew a claim the other holds (a takeover would go unnoticed).
-        """
-        if self._given_runner:
-            return self._given_runner
-        pid = os.getpid()
-        if self._named is None or self._named[0] != pid:
-            self._named = (pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
-        return self._named[1]
+        """Who holds this process's claims (handlers.runners: made in the claiming process)."""
+        return self._runner.get()
 
     def process_event(self, team_id: str, event_id: str, client: WebClient) -> str | None:
         """Claim and process one event now; None when it is not due or another runner has it."""

@@ -22,11 +22,8 @@ the slots it did not use when the tick ends.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -53,6 +50,7 @@ from handlers.digests.sending import (
     send_reminders,
 )
 from handlers.installs import current_bot
+from handlers.runners import RunnerName
 
 log = logging.getLogger("folio.scheduler")
 
@@ -137,25 +135,14 @@ class DigestJobs:
         self.workers = workers
         timeout = services.outbox.claim_timeout.total_seconds()
         self.heartbeat_seconds = heartbeat_seconds or max(1.0, timeout / 3)
-        self._given_runner = runner
-        self._named: tuple[int, str] | None = None  # (pid, name) when the name is made here
+        self._runner = RunnerName(runner)
         self._lock = threading.Lock()
         self._pacers_lock = threading.Lock()
 
     @property
     def runner(self) -> str:
-        """Who holds this process's claims: the name given, else `host:pid:random`.
-
-        Made in the process that claims: gunicorn's workers fork from the master that built
-        the jobs, and workers sharing the master's name would each renew and settle claims
-        the other holds.
-        """
-        if self._given_runner:
-            return self._given_runner
-        pid = os.getpid()
-        if self._named is None or self._named[0] != pid:
-            self._named = (pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
-        return self._named[1]
+        """Who holds this process's claims (handlers.runners: made in the claiming process)."""
+        return self._runner.get()
 
     def run_once(self) -> TickReport:
         """One tick: claim, compose, send and settle what is due, pipelined; then reminders.

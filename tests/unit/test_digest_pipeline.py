@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import timedelta
 from types import SimpleNamespace
@@ -14,6 +13,7 @@ from domain.services.digests import ClaimedPosting
 from handlers.digests.pipeline import BatchSender, Held
 from handlers.digests.scheduler import DigestJobs
 from handlers.digests.sending import SendResult
+from tests.support.forks import names_in_a_fork
 
 WAIT = 10.0  # seconds a test waits for an event before failing, never slept
 
@@ -115,17 +115,7 @@ def test_each_forked_worker_claims_digests_under_a_name_of_its_own() -> None:
     jobs = DigestJobs(cast(Any, services), lambda _team: None)
     before = jobs.runner
     assert jobs.runner == before
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.write(write, f"{jobs.runner} {jobs.runner}".encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    os.waitpid(pid, 0)
-    with os.fdopen(read) as pipe:
-        first, second = pipe.read().split()
+    first, second, pid = names_in_a_fork(lambda: jobs.runner)
     assert first == second != before
     assert f":{pid}:" in first
     assert DigestJobs(cast(Any, services), lambda _team: None, runner="given").runner == "given"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import urllib.error
 from http.client import RemoteDisconnected
@@ -16,6 +15,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from handlers.chat import is_chat_update
 from handlers.directory import PeopleUnavailable
 from handlers.inbox import InboxWorker, describe, transient
+from tests.support.forks import names_in_a_fork
 
 
 def message(text: str, **extra: Any) -> dict[str, Any]:
@@ -133,18 +133,7 @@ def test_each_forked_worker_claims_under_a_name_of_its_own() -> None:
     worker = InboxWorker(cast(Any, None), cast(Any, None))
     before = worker.runner
     assert worker.runner == before  # stable within a process
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: report its name, and that it is stable there too
-        try:
-            names = f"{worker.runner} {worker.runner}"
-            os.write(write, names.encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    os.waitpid(pid, 0)
-    with os.fdopen(read) as pipe:
-        first, second = pipe.read().split()
+    first, second, pid = names_in_a_fork(lambda: worker.runner)
     assert first == second != before
     assert f":{pid}:" in first
     assert worker.runner == before
