@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from domain.balance import BalanceInput, balance
-from domain.models import Portfolio, Product, Workspace
+from domain.models import Product
 from domain.services import Services
 from domain.store import Store
 from domain.views import Actor
-
-_teams = itertools.count()
+from tests.support import portfolios
 
 MONEY = st.one_of(
     st.sampled_from([Decimal(v) for v in ("0", "0.01", "0.05", "1", "333.33", "-50.10")]),
@@ -52,34 +50,8 @@ def products(draw: st.DrawFn, money: st.SearchStrategy[Decimal]) -> list[dict[st
 
 
 def fill(store: Store, rows: list[dict[str, object]]) -> str:
-    """A new workspace whose one portfolio holds these products."""
-    team = f"T0BAL{next(_teams)}"
-    with store.system() as system:
-        system.execute(insert(Workspace), [{"team_id": team}])
-        system.execute(insert(Portfolio), [{"team_id": team, "name": "P", "is_default": True}])
-    with store.transaction(team) as tenant:
-        portfolio = tenant.first(select(Portfolio))
-        assert portfolio is not None
-        values = [
-            {
-                "team_id": team,
-                "portfolio_id": portfolio.id,
-                "key": row["key"],
-                "name": row["key"],
-                "category": row["category"],
-                "stage": row["stage"],
-                "health": row["health"],
-                "investment": row["investment"],
-                "expected_return": row["expected_return"],
-                "confidence": row["confidence"],
-                "cashflows": [],
-                "archived_at": portfolio.created_at if row["archived"] else None,
-            }
-            for row in rows
-        ]
-        if values:
-            tenant.execute(insert(Product), values)
-    return team
+    """A new workspace whose one portfolio holds these products (a Core insert)."""
+    return portfolios.fill(store, rows, prefix="T0BAL")
 
 
 def every_product(store: Store, team: str) -> list[BalanceInput]:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
 from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from domain import finance, queries
 from domain.commands.portfolio import ProductFields, RankRequest
 from domain.errors import InvalidInput, NotFound
-from domain.models import Portfolio, Product, Workspace
+from domain.models import Portfolio, Product
 from domain.ranking.keys import CLAMPED, NO_VALUE, measure_keys, order_key
 from domain.services import Services
 from domain.services.access import portfolio_for
@@ -21,8 +20,7 @@ from domain.store import Store
 from domain.views import Actor, RankingView
 from tests.conftest import ALICE, TEAM
 from tests.integration.test_analytics_service import run
-
-_teams = itertools.count()
+from tests.support.portfolios import fill, portfolios
 
 AMOUNTS = st.one_of(
     st.sampled_from(
@@ -36,59 +34,15 @@ CONFIDENCES = st.one_of(
     st.sampled_from([Decimal(v) for v in ("0", "0.3333", "0.5", "0.6667", "1")]),
     st.decimals(min_value=0, max_value=1, places=4, allow_nan=False),
 )
-KEYS = st.from_regex(r"\A[A-Z][A-Z0-9]{1,3}\Z", fullmatch=True)
 
 
-@st.composite
-def portfolios(draw: st.DrawFn) -> list[dict[str, object]]:
-    keys = draw(st.lists(KEYS, min_size=0, max_size=30, unique=True))
-    return [
-        {
-            "key": key,
-            "investment": draw(AMOUNTS),
-            "expected_return": draw(AMOUNTS),
-            "confidence": draw(CONFIDENCES),
-            "category": draw(st.sampled_from(["Growth", "growth", "Core", "Ünï"])),
-            "archived": draw(st.booleans()) and draw(st.booleans()),
-        }
-        for key in keys
-    ]
-
-
-def fill(
-    store: Store, rows: list[dict[str, object]], *, orm: bool, rate: Decimal = Decimal("0.08")
-) -> str:
-    """A new workspace with one portfolio holding these products (ORM or Core inserts)."""
-    team = f"T0KEYS{next(_teams)}"
-    with store.system() as system:
-        system.execute(insert(Workspace), [{"team_id": team}])
-        system.execute(
-            insert(Portfolio),
-            [{"team_id": team, "name": "P", "is_default": True, "discount_rate": rate}],
-        )
-    with store.transaction(team) as tenant:
-        portfolio = tenant.first(select(Portfolio))
-        assert portfolio is not None
-        values = [
-            {
-                "team_id": team,
-                "portfolio_id": portfolio.id,
-                "key": row["key"],
-                "name": row["key"],
-                "category": row["category"],
-                "investment": row["investment"],
-                "expected_return": row["expected_return"],
-                "confidence": row["confidence"],
-                "cashflows": row.get("cashflows", []),
-                "archived_at": portfolio.created_at if row["archived"] else None,
-            }
-            for row in rows
-        ]
-        if orm:
-            tenant.add_all(Product(**v) for v in values)
-        elif values:
-            tenant.execute(insert(Product), values)
-    return team
+def amount_fields(draw: st.DrawFn) -> dict[str, object]:
+    """A product's amounts (clamped ones too) and confidence."""
+    return {
+        "investment": draw(AMOUNTS),
+        "expected_return": draw(AMOUNTS),
+        "confidence": draw(CONFIDENCES),
+    }
 
 
 def both_ways(services: Services, store: Store, team: str, request: RankRequest) -> None:
@@ -171,7 +125,7 @@ def keys_are_true(store: Store, team: str) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    rows=portfolios(),
+    rows=portfolios(amount_fields),
     measure=st.sampled_from(["roi", "risk"]),
     top=st.one_of(st.none(), st.integers(min_value=1, max_value=12)),
     category=st.one_of(st.none(), st.sampled_from(["growth", "Core", "ünï", "Nope"])),
