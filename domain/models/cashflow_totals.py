@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-from domain.models.totals import COLUMNS
+from domain.models.totals import COLUMNS, sqlite_ensure_totals
 
 _FLOWS_WATCHED = "portfolio_id, archived_at, cashflows"
 _NO_FLOWS = {
@@ -51,12 +51,6 @@ def _counted(row: str, dialect: str) -> str:
 
 
 def _sqlite_cashflow_triggers() -> list[str]:
-    def ensure(row: str) -> str:
-        return (
-            f"INSERT OR IGNORE INTO portfolio_totals ({COLUMNS}) SELECT {row}.portfolio_id, "
-            f"{row}.team_id, 0, 0, 0, 0, 0 WHERE {row}.archived_at IS NULL;"
-        )
-
     def move(row: str, sign: str) -> str:
         return (
             "UPDATE portfolio_totals SET no_cashflows = no_cashflows "  # noqa: S608
@@ -64,13 +58,14 @@ def _sqlite_cashflow_triggers() -> list[str]:
         )
 
     old, new = _counted("OLD", "sqlite"), _counted("NEW", "sqlite")
+    new_row = sqlite_ensure_totals("NEW")  # the portfolio's row, before NEW moves it
     return [
         "CREATE TRIGGER IF NOT EXISTS products_cashflow_totals_insert AFTER INSERT ON products "
-        f"WHEN {new} = 1 BEGIN {ensure('NEW')} {move('NEW', '+')} END",
+        f"WHEN {new} = 1 BEGIN {new_row} {move('NEW', '+')} END",
         "CREATE TRIGGER IF NOT EXISTS products_cashflow_totals_update AFTER UPDATE OF "
         f"{_FLOWS_WATCHED} ON products WHEN {old} <> {new} OR ({new} = 1 AND "
         "OLD.portfolio_id <> NEW.portfolio_id) "
-        f"BEGIN {move('OLD', '-')} {ensure('NEW')} {move('NEW', '+')} END",
+        f"BEGIN {move('OLD', '-')} {new_row} {move('NEW', '+')} END",
         "CREATE TRIGGER IF NOT EXISTS products_cashflow_totals_delete AFTER DELETE ON products "
         f"WHEN {old} = 1 BEGIN {move('OLD', '-')} END",
     ]

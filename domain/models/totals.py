@@ -105,24 +105,28 @@ def rebuild_totals(connection: Connection) -> None:
     )
 
 
-def _sqlite_triggers() -> list[str]:
-    def ensure(row: str) -> str:
-        return (
-            f"INSERT OR IGNORE INTO portfolio_totals ({COLUMNS}) SELECT {row}.portfolio_id, "
-            f"{row}.team_id, 0, 0, 0, 0, 0 WHERE {row}.archived_at IS NULL;"
-        )
+def sqlite_ensure_totals(row: str) -> str:
+    """SQLite: create the portfolio's zeroed totals row for an active product row (OLD or NEW),
+    unless it has one; the totals' triggers and the cash-flow count's both use it."""
+    return (
+        f"INSERT OR IGNORE INTO portfolio_totals ({COLUMNS}) SELECT {row}.portfolio_id, "
+        f"{row}.team_id, 0, 0, 0, 0, 0 WHERE {row}.archived_at IS NULL;"
+    )
 
+
+def _sqlite_triggers() -> list[str]:
     def move(row: str, sign: str) -> str:
         return (
             f"UPDATE portfolio_totals SET {_moves(row, sign, 'INTEGER')} "  # noqa: S608
             f"WHERE portfolio_id = {row}.portfolio_id AND {row}.archived_at IS NULL;"
         )
 
+    new_row = sqlite_ensure_totals("NEW")  # the portfolio's row, before NEW moves it
     return [
         "CREATE TRIGGER IF NOT EXISTS products_totals_insert AFTER INSERT ON products "
-        f"BEGIN {ensure('NEW')} {move('NEW', '+')} END",
+        f"BEGIN {new_row} {move('NEW', '+')} END",
         f"CREATE TRIGGER IF NOT EXISTS products_totals_update AFTER UPDATE OF {_WATCHED} "
-        f"ON products BEGIN {move('OLD', '-')} {ensure('NEW')} {move('NEW', '+')} END",
+        f"ON products BEGIN {move('OLD', '-')} {new_row} {move('NEW', '+')} END",
         "CREATE TRIGGER IF NOT EXISTS products_totals_delete AFTER DELETE ON products "
         f"BEGIN {move('OLD', '-')} END",
     ]
