@@ -14,6 +14,7 @@ from domain.grammar import did_you_mean
 from domain.models import (
     Portfolio,
 )
+from domain.queries import scored
 from domain.ranking import RankInput, Weights, measure_value, rank
 from domain.ranking.keys import CLAMPED, KEYED_MEASURES, order_key
 from domain.services.access import (
@@ -55,10 +56,13 @@ class RankingService:
         with self.store.read(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
             measure = request.measure or portfolio.ranking_measure
+            view = None
             if measure in KEYED_MEASURES and not request.calibrated:
                 view = self._rank_by_key(tenant, portfolio, measure, request)
-                if view is not None:
-                    return view
+            elif measure == "score" and not request.calibrated:
+                view = self._rank_by_score(tenant, portfolio, request)
+            if view is not None:
+                return view
             return self._rank_in_full(tenant, portfolio, measure, request)
 
     def _rank_by_key(
@@ -72,16 +76,7 @@ class RankingService:
         among themselves: a page holding one, or a key that disagrees with its product's
         inputs, ranks in full.
         """
-        chosen: list[str] | None = None
-        listed_in: list[str] | None = None
-        if request.category is not None:
-            known = queries.categories(tenant, portfolio)
-            wanted = request.category.lower()
-            chosen = [c for c in known if c.lower() == wanted]
-            if not chosen:
-                raise _no_such_category(request.category, known)
-            folded = request.category.strip().casefold()
-            listed_in = [c for c in known if c.casefold() == folded]
+        chosen, listed_in = _categories(tenant, portfolio, request)
         totals = queries.keyed_totals(tenant, portfolio, measure, chosen)
         top = _page_size(request, totals.count)
         if totals.count:
@@ -125,6 +120,61 @@ class RankingService:
             top=request.top,
             start=request.start,
             unavailable=totals.unavailable,
+            total_investment=totals.investment,
+            total_return=totals.expected_return,
+            portfolio_roi=roi(totals.investment, totals.expected_return),
+            calibration=None,
+        )
+
+    def _rank_by_score(
+        self, tenant: Tenant, portfolio: Portfolio, request: RankRequest
+    ) -> RankingView | None:
+        """The weighted score: each product scored in SQL, only the page read (None: in full).
+
+        The database orders by each float score's display bucket; rows too near a rounding
+        boundary are read apart and placed by their exact score (`merge_page`), and every
+        row shown is scored again in Decimal, as the full ranking scores it. Scores over
+        buckets too large for floats, stale keys or a flood of boundary cases rank in full.
+        """
+        weights = queries.score_weights(portfolio)
+        if weights is None or not _valid(weights):
+            return None  # the full ranking says what is wrong
+        chosen, listed_in = _categories(tenant, portfolio, request)
+        totals = queries.keyed_totals(tenant, portfolio, "roi", chosen)
+        top = _page_size(request, totals.count)
+        rows: tuple[RankRow, ...] = ()
+        if top is not None and totals.count:
+            finance.npv(portfolio.discount_rate, ())  # checked as the full ranking checks it
+            page = scored.score_page(
+                tenant,
+                portfolio,
+                weights,
+                skip=request.start - 1,
+                limit=top,
+                categories=listed_in,
+                postgresql=self.store.engine.dialect.name == "postgresql",
+            )
+            if page is None:
+                return None
+            rows = tuple(
+                _row(
+                    r.position,
+                    r.item,
+                    r.value,
+                    tuple((p.measure, p.weight, p.contribution) for p in r.parts),
+                )
+                for r in page
+            )
+        return RankingView(
+            portfolio=portfolio.name,
+            currency=portfolio.currency,
+            measure="score",
+            rows=rows,
+            total=totals.count,
+            category=request.category,
+            top=request.top,
+            start=request.start,
+            unavailable=0,
             total_investment=totals.investment,
             total_return=totals.expected_return,
             portfolio_roi=roi(totals.investment, totals.expected_return),
@@ -258,6 +308,31 @@ def _page_size(request: RankRequest, count: int) -> int | None:
             f"`top` needs a whole number of at least 1; you wrote `top {top}`. Example: `top 10`."
         )
     return top
+
+
+def _categories(
+    tenant: Tenant, portfolio: Portfolio, request: RankRequest
+) -> tuple[list[str] | None, list[str] | None]:
+    """The categories whose money a ranking totals, and those it lists (None: all).
+
+    Totals match the category's name case-insensitively, as the full ranking does; the
+    rows listed match it casefolded, as `rank`'s `category` does.
+    """
+    if request.category is None:
+        return None, None
+    known = queries.categories(tenant, portfolio)
+    wanted = request.category.lower()
+    chosen = [c for c in known if c.lower() == wanted]
+    if not chosen:
+        raise _no_such_category(request.category, known)
+    folded = request.category.strip().casefold()
+    return chosen, [c for c in known if c.casefold() == folded]
+
+
+def _valid(weights: Weights) -> bool:
+    """Weights the ranking accepts: none negative, summing to more than 0."""
+    values = [weight for _, weight in weights.items()]
+    return all(weight >= 0 for weight in values) and sum(values, Decimal(0)) > 0
 
 
 def _no_such_category(category: str, known: list[str]) -> NotFound:
