@@ -1,4 +1,4 @@
-"""Benchmark: `/portfolio rank roi|risk|npv top N` against the database's own `ORDER BY … LIMIT N`.
+"""Benchmark: `/portfolio rank … top N` (ROI, risk, NPV, score) against the `ORDER BY … LIMIT N`.
 
 Run from the repository root: `python -m bench.ranking` (100,000 and 1,000,000 products),
 `--quick` (10,000 and 100,000: under a minute, for CI), or sizes (`python -m bench.ranking
@@ -15,9 +15,12 @@ cash flows, half of them linked to objectives), then times, in the same run on t
 
 It prints the median of a few runs, the ratio Folio / baseline (target ≤ 3×), whether the
 keys shown are the baseline's, and how Folio's time grew from the previous size. The
-weighted score still ranks in full (every product read); `--full-path` times it too.
-"before" is the full path for ROI, risk (what they did until migration 0008) and NPV (until
-0009), timed once, with a check that it renders the very same message. Last, per size, the
+weighted score's baseline is the database's own: its bounds (one aggregate over the
+products, one over the objective links), then the same score in SQL, rounded to its 4
+places, `ORDER BY score DESC, key LIMIT N`. "before" is the full path (every product read
+and ranked in Python) for ROI, risk (what they did until migration 0008), NPV (until 0009)
+and the score (until it was scored in SQL), timed once, with a check that it renders the
+very same message. Last, per size, the
 time a discount rate change takes (it re-keys every product's NPV in its transaction).
 """
 
@@ -69,7 +72,23 @@ QUERIES = {
     "risk": f"SELECT {_COLUMNS} {_ACTIVE} ORDER BY risk_key, key LIMIT ?",
     "npv": f"SELECT {_COLUMNS}, cashflows {_ACTIVE} ORDER BY npv_key, key LIMIT ?",
 }
+TOTALS = (
+    f"SELECT count(*), sum(round(investment * 100)), sum(round(expected_return * 100)) {_ACTIVE}"
+)
 UNVALUED = {"npv": f"SELECT count(*) {_ACTIVE} AND npv_key = {NO_VALUE}"}
+_LINKS = (
+    "SELECT product_objectives.product_id AS product_id, sum(objectives.weight) AS total"
+    " FROM product_objectives JOIN objectives ON objectives.id = product_objectives.objective_id"
+    " JOIN products ON products.id = product_objectives.product_id"
+    " WHERE products.portfolio_id = 1 AND products.archived_at IS NULL"
+    " GROUP BY product_objectives.product_id"
+)
+SCORE_BOUNDS = (
+    f"SELECT min(roi_key), max(CASE WHEN roi_key < {NO_VALUE} THEN roi_key END),"
+    f" min(risk_key), max(CASE WHEN risk_key < {NO_VALUE} THEN risk_key END),"
+    f" min(npv_key), max(CASE WHEN npv_key < {NO_VALUE} THEN npv_key END), count(*) {_ACTIVE}"
+)
+ALIGNMENT_BOUNDS = f"SELECT min(total), max(total), count(*) FROM ({_LINKS})"  # noqa: S608
 
 
 def _products(size: int, portfolio_id: int, rng: random.Random) -> Iterator[list[dict[str, Any]]]:
@@ -196,13 +215,48 @@ def database_top(path: Path, *, totals: bool) -> Callable[[str], list[str]]:
     def run(measure: str) -> list[str]:
         rows = db.execute(QUERIES[measure], (TEAM, TOP)).fetchall()
         if totals:
-            db.execute(
-                "SELECT count(*), sum(round(investment * 100)), sum(round(expected_return * 100))"
-                " FROM products WHERE team_id = ? AND portfolio_id = 1 AND archived_at IS NULL",
-                (TEAM,),
-            ).fetchall()
+            db.execute(TOTALS, (TEAM,)).fetchall()
             if measure in UNVALUED:
                 db.execute(UNVALUED[measure], (TEAM,)).fetchall()
+        return [row[0] for row in rows]
+
+    return run
+
+
+def database_score(path: Path, *, totals: bool) -> Callable[[str], list[str]]:
+    """The score's baseline: the database's own bounds aggregates, then ORDER BY score LIMIT N.
+
+    The same score Folio ranks by (WEIGHTS over each measure normalised between the
+    portfolio's bounds, n/a counting 0), rounded to its 4 places, ties by key: the bounds
+    in one aggregate over the products and one over the objective links, then one query.
+    """
+    db = sqlite3.connect(path, check_same_thread=False)
+
+    def run(_: str) -> list[str]:
+        *keys, count = db.execute(SCORE_BOUNDS, (TEAM,)).fetchone()
+        low_a, high_a, linked = db.execute(ALIGNMENT_BOUNDS).fetchone()
+        if linked < count:
+            low_a, high_a = min(low_a or 0, 0), max(high_a or 0, 0)
+        terms = []
+        for index, name in enumerate(("roi", "risk", "npv")):
+            low, high = -keys[2 * index + 1], -keys[2 * index]
+            scale = float(WEIGHTS[name]) * 10_000 / (high - low)
+            column = f"{name}_key"
+            terms.append(
+                f"CASE WHEN {column} < {NO_VALUE} THEN (-{column} - {low}) * {scale} ELSE 0 END"
+            )
+        low_b, high_b = float(low_a) * 10_000, float(high_a) * 10_000
+        scale = float(WEIGHTS["alignment"]) * 10_000 / (high_b - low_b)
+        terms.append(f"(round(coalesce(a.total, 0) * 10000) - {low_b}) * {scale}")
+        score = " + ".join(terms)
+        rows = db.execute(
+            f"SELECT {_COLUMNS}, cashflows FROM products LEFT JOIN ({_LINKS}) AS a"  # noqa: S608
+            " ON a.product_id = products.id WHERE team_id = ? AND portfolio_id = 1"
+            f" AND archived_at IS NULL ORDER BY CAST({score} + 0.5 AS INTEGER) DESC, key LIMIT ?",
+            (TEAM, TOP),
+        ).fetchall()
+        if totals:
+            db.execute(TOTALS, (TEAM,)).fetchall()
         return [row[0] for row in rows]
 
     return run
@@ -224,12 +278,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ranking")
     parser.add_argument("sizes", nargs="*", help="numbers of products (default 100,000 and 1M)")
     parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 (< 60 s)")
-    parser.add_argument("--full-path", action="store_true", help="also time the score")
     args = parser.parse_args(argv)
     sizes = tuple(int(a.replace(",", "")) for a in args.sizes) or (
         QUICK_SIZES if args.quick else SIZES
     )
-    measures = ("roi", "risk", "npv", *(("score",) if args.full_path else ()))
+    measures = ("roi", "risk", "npv", "score")
     print(
         f"{'products':>9}  {'measure':>7}  {'service':>8}  {'Folio (ms)':>10}  {'LIMIT (ms)':>10}  "
         f"{'ratio':>6}  {'+totals (ms)':>12}  {'ratio':>6}  {'growth':>7}  top-{TOP} same  "
@@ -246,25 +299,24 @@ def main(argv: list[str] | None = None) -> None:
             service = folio_rank(Store(engine))
             service_only = folio_rank(Store(engine), render=False)
             before = full_path(Store(engine))
-            bare, with_totals = database_top(path, totals=False), database_top(path, totals=True)
+            keyed = database_top(path, totals=False), database_top(path, totals=True)
+            scored = database_score(path, totals=False), database_score(path, totals=True)
             for measure in measures:
+                bare, with_totals = scored if measure == "score" else keyed
                 service(measure)  # warm up: connections, compiled statements, templates
-                bare(measure) if measure in KEYED else None
+                bare(measure)
                 folio_s, message = median_time(lambda m=measure, f=service: f(m))  # type: ignore[misc]
                 alone_s, _ = median_time(lambda m=measure, f=service_only: f(m))  # type: ignore[misc]
-                if measure in KEYED:
-                    bare_s, top = median_time(lambda m=measure, f=bare: f(m))  # type: ignore[misc]
-                    full_s, _ = median_time(lambda m=measure, f=with_totals: f(m))  # type: ignore[misc]
-                    shown = _keys_shown(message)  # type: ignore[arg-type]
-                    same = f"{sum(a == b for a, b in zip(shown, top, strict=False))}/{len(shown)}"  # type: ignore[call-overload]
-                    before_s, old = median_time(lambda m=measure, f=before: f(m), runs=1)  # type: ignore[misc]
-                    same += "" if old == message else " (differs from before!)"
-                    base = (
-                        f"{bare_s * 1e3:>10.2f}  {folio_s / bare_s:>5.1f}×  "
-                        f"{full_s * 1e3:>12.2f}  {folio_s / full_s:>5.1f}×"
-                    )
-                else:
-                    base, same, before_s = f"{'(ranks in full)':>39}", "", folio_s
+                bare_s, top = median_time(lambda m=measure, f=bare: f(m))  # type: ignore[misc]
+                full_s, _ = median_time(lambda m=measure, f=with_totals: f(m))  # type: ignore[misc]
+                shown = _keys_shown(message)  # type: ignore[arg-type]
+                same = f"{sum(a == b for a, b in zip(shown, top, strict=False))}/{len(shown)}"  # type: ignore[call-overload]
+                before_s, old = median_time(lambda m=measure, f=before: f(m), runs=1)  # type: ignore[misc]
+                same += "" if old == message else " (differs from before!)"
+                base = (
+                    f"{bare_s * 1e3:>10.2f}  {folio_s / bare_s:>5.1f}×  "
+                    f"{full_s * 1e3:>12.2f}  {folio_s / full_s:>5.1f}×"
+                )
                 growth = f"{folio_s / previous[measure]:6.1f}×" if measure in previous else ""
                 previous[measure] = folio_s
                 print(
