@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select, update
@@ -71,6 +73,10 @@ def link(store: Store, team: str, links: list[set[int]], weights: dict[str, str]
         tenant.execute(update(Portfolio).values(weights=weights))
 
 
+def postgresql(store: Store) -> bool:
+    return store.engine.dialect.name == "postgresql"
+
+
 def taken_in_sql(services: Services, store: Store, team: str, request: RankRequest) -> bool:
     with store.read(team) as tenant:
         portfolio = portfolio_for(tenant, None)
@@ -132,7 +138,9 @@ def test_ties_rank_by_key_and_values_near_a_half_are_placed_exactly(
         weights = Weights(roi=Decimal(1))
         bounds = scored.score_bounds(tenant, portfolio, ["roi"])
         assert bounds == {"roi": (0, 20_000)}
-        unsure = scored.score_window(tenant, portfolio, weights, bounds, skip=0, limit=6)[0]
+        unsure = scored.score_window(
+            tenant, portfolio, weights, bounds, skip=0, limit=6, postgresql=postgresql(store)
+        )[0]
     assert sorted(r.item.key for r in unsure) == ["HALFA", "HALFB"]
     view = services.ranking.rank(
         Actor(team_id=team, user_id="U0R"), None, RankRequest("score", None, None)
@@ -168,3 +176,49 @@ def test_a_stale_key_ranks_the_score_in_full(services: Services, store: Store) -
     assert not taken_in_sql(services, store, team, request)
     view = services.ranking.rank(Actor(team_id=team, user_id="U0R"), None, request)
     assert [r.key for r in view.rows] == ["C", "B", "A"]
+
+
+def test_unsure_rows_deep_in_a_page_are_placed_exactly(
+    services: Services, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ROI alone, buckets 0..20,000: every odd bucket scores an exact half (unsure), every
+    # even one is sure; many ties. With room for 25 unsure rows, a page from position 30
+    # reads the sure rows from an offset past the start, and the unsure ones around it.
+    rng = random.Random(7)
+    buckets = [20_000, 0, *(rng.randrange(0, 60) for _ in range(38))]
+    rows = [
+        {
+            "key": f"K{index:02d}{'AB'[index % 2]}",
+            "investment": Decimal(10_000),
+            "expected_return": Decimal(10_000 + bucket),
+            "confidence": Decimal(1),
+            "category": "Core",
+            "archived": False,
+        }
+        for index, bucket in enumerate(buckets)
+    ]
+    team = fill(store, rows, prefix="T0SCORE")
+    link(store, team, [], {"roi": "1"})
+    unsure = sum(1 for b in buckets if b % 2)
+    monkeypatch.setattr(scored, "MAX_UNSURE", unsure + 1)
+    with store.read(team) as tenant:
+        portfolio = portfolio_for(tenant, None)
+        bounds = scored.score_bounds(tenant, portfolio, ["roi"])
+        near, _, offset, _ = scored.score_window(
+            tenant,
+            portfolio,
+            Weights(roi=Decimal(1)),
+            bounds,
+            skip=unsure + 4,
+            limit=5,
+            postgresql=postgresql(store),
+        )
+    assert len(near) == unsure and offset > 0
+    for start in (1, 2, unsure, unsure + 4, 36, 40):
+        for top in (None, 38) if start <= 38 else (None,):
+            request = RankRequest("score", top, None, start)
+            assert taken_in_sql(services, store, team, request)
+            both_ways(services, store, team, request)
+    monkeypatch.setattr(scored, "MAX_UNSURE", unsure - 1)  # too many: ranked in full
+    assert not taken_in_sql(services, store, team, RankRequest("score", None, None))
+    both_ways(services, store, team, RankRequest("score", None, None, 3))
