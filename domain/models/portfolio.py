@@ -94,6 +94,7 @@ class Product(Base):
         Index("ix_products_portfolio_roi", "portfolio_id", "roi_key", "key"),
         Index("ix_products_portfolio_risk", "portfolio_id", "risk_key", "key"),
         Index("ix_products_portfolio_npv", "portfolio_id", "npv_key", "key"),
+        Index("ix_products_portfolio_alignment", "portfolio_id", "alignment_key", "key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +115,10 @@ class Product(Base):
     roi_key: Mapped[int] = mapped_column(BigInteger, default=roi_key_default)
     risk_key: Mapped[int] = mapped_column(BigInteger, default=risk_key_default)
     npv_key: Mapped[int] = mapped_column(BigInteger, default=npv_key_default)
+    # The summed weight of the linked objectives × 10^4, kept by database triggers on the
+    # links and objectives (domain.models.alignment): 0 until linked. Only a server default,
+    # so no INSERT names it (nor, as a Python default would, fails on a schema without it).
+    alignment_key: Mapped[int] = mapped_column(BigInteger, server_default="0")
     next_item_number: Mapped[int] = mapped_column(Integer, default=1)
     last_update_at: Mapped[datetime | None] = mapped_column()
     archived_at: Mapped[datetime | None] = mapped_column()

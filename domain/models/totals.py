@@ -295,8 +295,11 @@ def create_triggers(connection: Connection, *, statement_level: bool = True) -> 
 
 @event.listens_for(Base.metadata, "after_create")
 def _after_create(_metadata: Any, connection: Connection, **_kw: Any) -> None:
-    # NPV's n/a count has triggers of its own; that module imports this one.
+    # NPV's n/a count has triggers of its own; that module imports this one. The products'
+    # alignment keys have theirs too (on the objective links and objectives).
+    from domain.models.alignment import create_alignment_triggers
     from domain.models.cashflow_totals import create_cashflow_triggers
 
     create_triggers(connection)
     create_cashflow_triggers(connection)
+    create_alignment_triggers(connection)

@@ -4,11 +4,13 @@ A score normalises each weighted measure over the portfolio's active products, s
 whenever an extreme product changes and no stored key can keep it in order. What is stored
 does the rest: the measures' buckets are the ROI, risk and NPV sort keys negated (the full
 ranking's buckets), and a product's alignment (the summed weight of its objectives, in
-10^-4) is one GROUP BY over the portfolio's objective links. The bounds come from the ends
-of the key indexes and that GROUP BY (`score_bounds`); the page is `ORDER BY score bucket
-DESC, key LIMIT n` over a float score per row (`score_rows`), which is exact for every row
-clear of a rounding boundary. Rows too near one come back apart, for
-`domain.ranking.score_page` to place by their exact score.
+10^-4) is `products.alignment_key`, kept by triggers (domain.models.alignment). The bounds
+come from the ends of the key indexes (`score_bounds`); the page is `ORDER BY score bucket
+DESC, key LIMIT n` over a float score per row (`score_window`), which is exact for every
+row clear of a rounding boundary. Rows too near one come back apart, for
+`domain.ranking.score_page` to place by their exact score. The rows shown are checked
+against their inputs (`_stale`): their keys against their values, their alignment against
+the live sum of their links.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Float,
-    Select,
     case,
     cast,
     func,
@@ -53,6 +54,7 @@ log = logging.getLogger("folio.ranking")
 class ScoredRow:
     """One product as the score's page reads it: its float score's bucket and its buckets."""
 
+    id: int
     bucket: int
     buckets: dict[str, int | None]  # measure -> bucket (None: n/a)
     item: RankInput
@@ -62,20 +64,21 @@ def _active(portfolio: Portfolio) -> tuple[ColumnElement[bool], ...]:
     return (Product.portfolio_id == portfolio.id, Product.archived_at.is_(None))
 
 
-def _alignment_sums(portfolio: Portfolio) -> Select[int, int]:
-    """Each linked active product's alignment bucket (summed objective weights × 10^4)."""
-    return (
+def _live_alignment(tenant: Tenant, product_ids: Sequence[int]) -> dict[int, int]:
+    """These products' alignment buckets summed from their links as they are now (the full
+    ranking's sum, rounded as it was before the key was stored); unlinked ones are left out."""
+    if not product_ids:
+        return {}
+    rows = tenant.execute(
         select(
-            ProductObjective.product_id.label("product_id"),
-            cast(func.round(func.sum(Objective.weight) * ALIGNMENT_SCALE), BigInteger).label(
-                "bucket"
-            ),
+            ProductObjective.product_id,
+            cast(func.round(func.sum(Objective.weight) * ALIGNMENT_SCALE), BigInteger),
         )
         .join(Objective, Objective.id == ProductObjective.objective_id)
-        .join(Product, Product.id == ProductObjective.product_id)
-        .where(*_active(portfolio))
+        .where(ProductObjective.product_id.in_(product_ids))
         .group_by(ProductObjective.product_id)
-    )
+    ).all()
+    return {product_id: int(bucket) for product_id, bucket in rows}
 
 
 def weighted(weights: Weights) -> list[str]:
@@ -87,7 +90,7 @@ def score_bounds(tenant: Tenant, portfolio: Portfolio, measures: Sequence[str]) 
     """The lowest and highest bucket of each measure over the active products, in one query.
 
     A keyed measure's bounds are the two ends of its key index (n/a keys sort last);
-    alignment's come from the links' GROUP BY, and a product without links counts 0.
+    alignment's are the ends of its index too, and never n/a (0 without links).
     """
     kept_count = select(PortfolioTotals.products).where(
         PortfolioTotals.portfolio_id == portfolio.id
@@ -107,12 +110,11 @@ def score_bounds(tenant: Tenant, portfolio: Portfolio, measures: Sequence[str]) 
             .scalar_subquery()
         )
     if "alignment" in measures:
-        links = _alignment_sums(portfolio).cte("alignment")  # one GROUP BY for all three
-        columns += [
-            select(func.min(links.c.bucket)).scalar_subquery(),
-            select(func.max(links.c.bucket)).scalar_subquery(),
-            select(func.count()).select_from(links).scalar_subquery(),
-        ]
+        aligned = Product.alignment_key
+        for end in (aligned, aligned.desc()):  # the lowest, then the highest
+            columns.append(
+                select(aligned).where(*_active(portfolio)).order_by(end).limit(1).scalar_subquery()
+            )
     row = tenant.execute(select(*columns)).one()
     count, rest = row[0], list(row[1:])
     bounds: dict[str, tuple[int, int] | None] = {}
@@ -121,10 +123,8 @@ def score_bounds(tenant: Tenant, portfolio: Portfolio, measures: Sequence[str]) 
         # keys are negated buckets: the lowest key is the highest bucket
         bounds[name] = None if worst is None or best == NO_VALUE else (-worst, -best)
     if "alignment" in measures:
-        low, high, linked = rest
-        if linked < count:  # some product has no links: its alignment is 0
-            low, high = min(low if low is not None else 0, 0), max(high or 0, 0)
-        bounds["alignment"] = None if count == 0 else (int(low), int(high))
+        low, high = rest
+        bounds["alignment"] = None if count == 0 or low is None else (int(low), int(high))
     return bounds
 
 
@@ -172,8 +172,8 @@ def score_window(
     *,
     skip: int,
     limit: int,
+    postgresql: bool,
     categories: Sequence[str] | None = None,
-    postgresql: bool = False,
     cashflows: bool = False,
 ) -> tuple[list[ScoredRow], list[ScoredRow], int, bool]:
     """The rows a page needs, in one scan: (unsure rows, sure rows in order, offset, exhausted).
@@ -185,19 +185,12 @@ def score_window(
     in code-point order), and `exhausted` says whether they ran out before the window did.
     """
     measures = weighted(weights)
-    alignment: Any = literal(0)
-    links = None
-    if "alignment" in measures:
-        links = _alignment_sums(portfolio).subquery("alignment")
-        alignment = func.coalesce(links.c.bucket, 0)
+    alignment: Any = Product.alignment_key if "alignment" in measures else literal(0)
     scoring = select(
         Product.id.label("id"),
         Product.key.label("key"),
         _score(weights, bounds, alignment).label("y"),
-        alignment.label("alignment"),
     ).where(*_active(portfolio))
-    if links is not None:
-        scoring = scoring.outerjoin(links, links.c.product_id == Product.id)
     if categories is not None:
         scoring = scoring.where(Product.category.in_(categories))
     # Scored once into a CTE both halves read (SQLite materialises a CTE read twice; without
@@ -215,12 +208,12 @@ def score_window(
     near_half = func.abs(fraction - 0.5) <= UNSURE
     offset, count = sure_window(skip, limit, MAX_UNSURE + 1)
     unsure = (
-        select(scores.c.id, bucket.label("bucket"), literal(1).label("unsure"), scores.c.alignment)
+        select(scores.c.id, bucket.label("bucket"), literal(1).label("unsure"))
         .where(near_half)
         .limit(MAX_UNSURE + 1)
     )
     sure = (
-        select(scores.c.id, bucket.label("bucket"), literal(0).label("unsure"), scores.c.alignment)
+        select(scores.c.id, bucket.label("bucket"), literal(0).label("unsure"))
         .where(~near_half)
         .order_by(bucket.desc(), by_key)
         .offset(offset)
@@ -233,7 +226,8 @@ def score_window(
         Product.roi_key,
         Product.risk_key,
         Product.npv_key,
-        picked.c.alignment,
+        alignment,
+        Product.id,
         Product.key,
         Product.name,
         Product.owner_id,
@@ -255,7 +249,7 @@ def score_window(
 
 
 def _scored(row: Any, cashflows: bool) -> ScoredRow:
-    score, _, roi, risk, npv, alignment = row[0:6]
+    score, _, roi, risk, npv, alignment, product_id = row[0:7]
     buckets = {
         "roi": None if roi == NO_VALUE else -roi,
         "risk": None if risk == NO_VALUE else -risk,
@@ -263,11 +257,11 @@ def _scored(row: Any, cashflows: bool) -> ScoredRow:
         "alignment": int(alignment),
     }
     item = RankInput(
-        *row[6:15],  # type: ignore[misc]
-        cashflows=cashflow_values(row[15]) if cashflows else (),
+        *row[7:16],  # type: ignore[misc]
+        cashflows=cashflow_values(row[16]) if cashflows else (),
         alignment=Decimal(int(alignment)).scaleb(-PLACES["alignment"]),
     )
-    return ScoredRow(int(score), buckets, item)
+    return ScoredRow(product_id, int(score), buckets, item)
 
 
 def score_page(
@@ -284,7 +278,8 @@ def score_page(
 
     None when floats cannot score these buckets, when more than `MAX_UNSURE` rows lie
     near a rounding boundary, when a float score disagrees with its exact value, or when
-    a row's stored keys disagree with its inputs.
+    a row's stored keys disagree with its inputs (its alignment with its links' live sum:
+    one GROUP BY over the page's links, a page being at most a message's rows).
     """
     measures = weighted(weights)
     bounds = score_bounds(tenant, portfolio, measures)
@@ -320,6 +315,11 @@ def score_page(
     if any(_stale(row, portfolio.discount_rate, measures) for _, row in page):
         log.warning("stored keys disagree with inputs; ranking the score in full")
         return None
+    if "alignment" in measures:
+        live = _live_alignment(tenant, [row.id for _, row in page])
+        if any(row.buckets["alignment"] != live.get(row.id, 0) for _, row in page):
+            log.warning("stored alignment disagrees with the links; ranking the score in full")
+            return None
     return [Ranked(position, row.item, *exact[id(row)]) for position, row in page]
 
 
