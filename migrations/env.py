@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import event, pool
 
 from domain.models import Base
 from domain.store import make_engine
@@ -48,6 +48,9 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     engine = make_engine(database_url(), poolclass=pool.NullPool)
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        event.listen(engine, "connect", _without_cascades)  # after make_engine's, which sets ON
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -58,7 +61,31 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                _check_foreign_keys(connection)
     engine.dispose()
+
+
+def _without_cascades(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite migrations run with foreign keys off (set before any transaction begins).
+
+    Batch mode changes a table by copying it, dropping the old one and renaming the copy.
+    With foreign keys on, that DROP deletes every row that references the table through
+    `ON DELETE CASCADE`: upgrading an 0007 database lost every objective link, roadmap item,
+    update, metric and piece of feedback of its products.
+    """
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _check_foreign_keys(connection: Any) -> None:
+    """Refuse (and roll back) a migration that leaves a row pointing at nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise RuntimeError(
+            f"the migration would leave {len(broken)} row(s) referring to missing rows "
+            f"(in {', '.join(tables)}); nothing was changed"
+        )
 
 
 if context.is_offline_mode():
