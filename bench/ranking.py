@@ -16,7 +16,7 @@ cash flows, half of them linked to objectives), then times, in the same run on t
 It prints the median of a few runs, the ratio Folio / baseline (target ≤ 3×), whether the
 keys shown are the baseline's, and how Folio's time grew from the previous size. The
 weighted score's baseline is the database's own: its bounds (one aggregate over the
-products, one over the objective links), then the same score in SQL, rounded to its 4
+products, the stored alignment_key included), then the same score in SQL, rounded to its 4
 places, `ORDER BY score DESC, key LIMIT N`. "before" is the full path (every product read
 and ranked in Python) for ROI, risk (what they did until migration 0008), NPV (until 0009)
 and the score (until it was scored in SQL), timed once, with a check that it renders the
@@ -76,19 +76,12 @@ TOTALS = (
     f"SELECT count(*), sum(round(investment * 100)), sum(round(expected_return * 100)) {_ACTIVE}"
 )
 UNVALUED = {"npv": f"SELECT count(*) {_ACTIVE} AND npv_key = {NO_VALUE}"}
-_LINKS = (
-    "SELECT product_objectives.product_id AS product_id, sum(objectives.weight) AS total"
-    " FROM product_objectives JOIN objectives ON objectives.id = product_objectives.objective_id"
-    " JOIN products ON products.id = product_objectives.product_id"
-    " WHERE products.portfolio_id = 1 AND products.archived_at IS NULL"
-    " GROUP BY product_objectives.product_id"
-)
 SCORE_BOUNDS = (
     f"SELECT min(roi_key), max(CASE WHEN roi_key < {NO_VALUE} THEN roi_key END),"
     f" min(risk_key), max(CASE WHEN risk_key < {NO_VALUE} THEN risk_key END),"
-    f" min(npv_key), max(CASE WHEN npv_key < {NO_VALUE} THEN npv_key END), count(*) {_ACTIVE}"
+    f" min(npv_key), max(CASE WHEN npv_key < {NO_VALUE} THEN npv_key END),"
+    f" min(alignment_key), max(alignment_key) {_ACTIVE}"
 )
-ALIGNMENT_BOUNDS = f"SELECT min(total), max(total), count(*) FROM ({_LINKS})"  # noqa: S608
 
 
 def _products(size: int, portfolio_id: int, rng: random.Random) -> Iterator[list[dict[str, Any]]]:
@@ -228,15 +221,13 @@ def database_score(path: Path, *, totals: bool) -> Callable[[str], list[str]]:
 
     The same score Folio ranks by (WEIGHTS over each measure normalised between the
     portfolio's bounds, n/a counting 0), rounded to its 4 places, ties by key: the bounds
-    in one aggregate over the products and one over the objective links, then one query.
+    in one aggregate over the products (alignment from the stored `alignment_key`), then
+    one query.
     """
     db = sqlite3.connect(path, check_same_thread=False)
 
     def run(_: str) -> list[str]:
-        *keys, count = db.execute(SCORE_BOUNDS, (TEAM,)).fetchone()
-        low_a, high_a, linked = db.execute(ALIGNMENT_BOUNDS).fetchone()
-        if linked < count:
-            low_a, high_a = min(low_a or 0, 0), max(high_a or 0, 0)
+        *keys, low_a, high_a = db.execute(SCORE_BOUNDS, (TEAM,)).fetchone()
         terms = []
         for index, name in enumerate(("roi", "risk", "npv")):
             low, high = -keys[2 * index + 1], -keys[2 * index]
@@ -245,13 +236,12 @@ def database_score(path: Path, *, totals: bool) -> Callable[[str], list[str]]:
             terms.append(
                 f"CASE WHEN {column} < {NO_VALUE} THEN (-{column} - {low}) * {scale} ELSE 0 END"
             )
-        low_b, high_b = float(low_a) * 10_000, float(high_a) * 10_000
-        scale = float(WEIGHTS["alignment"]) * 10_000 / (high_b - low_b)
-        terms.append(f"(round(coalesce(a.total, 0) * 10000) - {low_b}) * {scale}")
+        scale = float(WEIGHTS["alignment"]) * 10_000 / (high_a - low_a)
+        terms.append(f"(alignment_key - {low_a}) * {scale}")
         score = " + ".join(terms)
         rows = db.execute(
-            f"SELECT {_COLUMNS}, cashflows FROM products LEFT JOIN ({_LINKS}) AS a"  # noqa: S608
-            " ON a.product_id = products.id WHERE team_id = ? AND portfolio_id = 1"
+            f"SELECT {_COLUMNS}, cashflows FROM products"  # noqa: S608
+            " WHERE team_id = ? AND portfolio_id = 1"
             f" AND archived_at IS NULL ORDER BY CAST({score} + 0.5 AS INTEGER) DESC, key LIMIT ?",
             (TEAM, TOP),
         ).fetchall()
