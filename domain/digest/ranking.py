@@ -20,7 +20,7 @@ from domain.uncertainty.calibration import Bias
 MOVERS = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Movement:
     """Where a product moved since the previous digest: up or down by places, new, or same."""
 
@@ -28,9 +28,9 @@ class Movement:
     places: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankingLine:
-    """One ranked product with its movement."""
+    """One ranked product with its movement (slots: a digest holds one per product)."""
 
     position: int
     key: str
@@ -134,8 +134,13 @@ def compose_ranking(
     previous: Mapping[str, Any] | None,
     compared_with: datetime | None,
     since_subscribed: bool = False,
+    keep_snapshot: bool = True,
 ) -> RankingDigest:
-    """Rank the products and say how each moved since the previous digest's snapshot."""
+    """Rank the products and say how each moved since the previous digest's snapshot.
+
+    Without `keep_snapshot` (a preview, never stored) the digest's own snapshot is left
+    empty: a row of the portfolio's every product that nothing would read.
+    """
     ranked = rank(inputs, measure, discount_rate=discount_rate, weights=weights)
     before: Mapping[str, Any] = previous.get("rows", {}) if previous else {}
     measure_before = previous.get("measure") if previous else None
@@ -172,7 +177,7 @@ def compose_ranking(
                     reasons=_reasons(item, old, measure, measure_before, movement),
                 )
             )
-        rows[item.key] = ranking_row(item, entry.position, entry.value)
+        rows[item.key] = ranking_row(item, entry.position, entry.value) if keep_snapshot else None
     movers.sort(key=lambda m: (-abs(m.places), m.after, m.key))
     total_investment = sum((i.investment for i in inputs), Decimal(0))
     total_return = sum((i.expected_return for i in inputs), Decimal(0))
@@ -189,22 +194,25 @@ def compose_ranking(
         budget=budget,
         budget_used=total_investment / budget if budget else None,
         compared_with=compared_with,
-        snapshot={"measure": measure, "rows": rows},
+        snapshot={"measure": measure, "rows": rows} if keep_snapshot else {},
         since_subscribed=since_subscribed,
     )
 
 
+_FIRST, _NEW, _SAME = Movement("first"), Movement("new"), Movement("same")  # shared
+
+
 def _movement(has_previous: bool, old: Mapping[str, Any] | None, position: int) -> Movement:
     if not has_previous:
-        return Movement("first")
+        return _FIRST
     if old is None:
-        return Movement("new")
+        return _NEW
     places = int(old["position"]) - position
     if places > 0:
         return Movement("up", places)
     if places < 0:
         return Movement("down", -places)
-    return Movement("same")
+    return _SAME
 
 
 def _reasons(

@@ -155,6 +155,7 @@ def compose_status(
     previous: Mapping[str, Any] | None,
     compared_with: datetime | None,
     since_subscribed: bool = False,
+    keep_snapshot: bool = True,
 ) -> StatusDigest:
     """The status digest: changes since the previous snapshot, then what needs attention now.
 
@@ -182,7 +183,7 @@ def compose_status(
         due_soon=_due(state, today, overdue=False),
         stale=_stale(state, now),
         currency=currency,
-        snapshot=status_snapshot(state),
+        snapshot=status_snapshot(state) if keep_snapshot else {},
         since_subscribed=since_subscribed,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -362,3 +363,20 @@ def test_next_event_includes_the_reminder_before_the_digest(demo: Services, cloc
     assert demo.outbox.next_event_after(after) == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)
     sunday = datetime(2027, 3, 28, 7, 0, tzinfo=UTC)
     assert demo.outbox.next_event_after(sunday) == datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
+
+
+def test_a_preview_is_the_digest_a_channel_would_get_without_a_snapshot_to_store(
+    demo: Services, clock: Clock
+) -> None:
+    demo.subscriptions.subscribe(ALICE, "C1", "weekly mon 09:00 Europe/Berlin both")
+    when = at(clock, "2027-03-29T09:00")
+    clock.now = when
+    preview = demo.subscriptions.preview(ALICE, "C1")
+    claimed = [p.digest for p in demo.outbox.claim_due(when, "r")]
+    assert [type(d) for d in preview] == [type(d) for d in claimed] == [RankingDigest, StatusDigest]
+    for shown, stored in zip(preview, claimed, strict=True):
+        assert shown.snapshot == {}  # a preview stores nothing: no row per product to build
+        assert stored.snapshot  # the one the next digest compares with
+        assert replace(shown, snapshot={}, since_subscribed=False, compared_with=None) == replace(
+            stored, snapshot={}, since_subscribed=False, compared_with=None
+        )

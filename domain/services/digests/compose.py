@@ -71,7 +71,8 @@ class Composed:
 class Facts:
     """The read model of each portfolio and the digests composed, kept for one batch."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_snapshots: bool = True) -> None:
+        self.keep_snapshots = keep_snapshots  # False: previews, which store nothing
         self._ranking: dict[int, list[RankInput]] = {}
         self._status: dict[int, StatusState] = {}
         self._snapshots: dict[int, Snapshot | None] = {}
@@ -205,6 +206,7 @@ def _compose(
             budget=portfolio.budget,
             previous=previous,
             compared_with=None,
+            keep_snapshot=f.keep_snapshots,
         )
         return replace(ranking, biases=digest_biases(tenant, portfolio))
     status = compose_status(
@@ -215,6 +217,7 @@ def _compose(
         today=today,
         previous=previous,
         compared_with=None,
+        keep_snapshot=f.keep_snapshots,
     )
     return replace(status, slipping=digest_slips(tenant, portfolio, today))
 

@@ -138,7 +138,7 @@ class Subscriptions:
             row = _subscription(tenant, channel_id, portfolio)
             kinds = digest_kinds(row.kinds) if row is not None else DIGEST_KINDS
             tz = row.tz if row is not None else self.default_timezone
-            facts = Facts()
+            facts = Facts(keep_snapshots=False)  # shown, never stored
             return tuple(
                 compose(tenant, portfolio, row, kind, tz=tz, now=now, facts=facts) for kind in kinds
             )
