@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar, cast
@@ -147,8 +147,11 @@ def read_products_csv(
     return rows, problems
 
 
-def write_products_csv(rows: Sequence[ProductRow]) -> str:
-    """Write products as CSV with every column; parse_products_csv reads it back unchanged."""
+def write_products_csv(rows: Iterable[ProductRow]) -> str:
+    """Write products as CSV with every column; parse_products_csv reads it back unchanged.
+
+    The rows may come one at a time (a generator): only the text is kept whole.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)

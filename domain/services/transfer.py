@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -103,13 +103,8 @@ class TransferService:
 
     def export(self, actor: Actor, channel_id: str | None) -> ExportFile:
         """The channel's portfolio as a products CSV (every column; importable as it is)."""
-        with self.store.transaction(actor.team_id) as tenant:
+        with self.store.read(actor.team_id) as tenant:
             portfolio = portfolio_for(tenant, channel_id)
-            products = tenant.all(
-                tenant.select(Product)
-                .where(Product.portfolio_id == portfolio.id, Product.archived_at.is_(None))
-                .order_by(Product.key)
-            )
             links: dict[int, list[str]] = defaultdict(list)
             for product_id, key in tenant.execute(
                 select(ProductObjective.product_id, Objective.key)
@@ -121,28 +116,52 @@ class TransferService:
                 .order_by(Objective.key)
             ):
                 links[product_id].append(key)
-            rows = [
-                ProductRow(
-                    key=p.key,
-                    name=p.name,
-                    owner_id=p.owner_id,
-                    category=p.category,
-                    stage=p.stage,
-                    health=p.health,
-                    investment=p.investment,
-                    expected_return=p.expected_return,
-                    confidence=p.confidence,
-                    cashflows=tuple(Decimal(c) for c in p.cashflows or ()),
-                    objectives=tuple(links.get(p.id, ())),
+            # Plain rows, written as they are read: no ORM object (nor row list) per product.
+            found = tenant.execute(
+                select(
+                    Product.id,
+                    Product.key,
+                    Product.name,
+                    Product.owner_id,
+                    Product.category,
+                    Product.stage,
+                    Product.health,
+                    Product.investment,
+                    Product.expected_return,
+                    Product.confidence,
+                    Product.cashflows,
                 )
-                for p in products
-            ]
+                .where(Product.portfolio_id == portfolio.id, Product.archived_at.is_(None))
+                .order_by(Product.key)
+                .execution_options(yield_per=2_000)  # PostgreSQL streams them too
+            )
+            count = 0
+
+            def rows() -> Iterator[ProductRow]:
+                nonlocal count
+                for row in found:
+                    count += 1
+                    yield ProductRow(
+                        key=row.key,
+                        name=row.name,
+                        owner_id=row.owner_id,
+                        category=row.category,
+                        stage=row.stage,
+                        health=row.health,
+                        investment=row.investment,
+                        expected_return=row.expected_return,
+                        confidence=row.confidence,
+                        cashflows=tuple(Decimal(c) for c in row.cashflows or ()),
+                        objectives=tuple(links.pop(row.id, ())),
+                    )
+
+            text = write_products_csv(rows())
             day = self.clock().date().isoformat()
             return ExportFile(
                 portfolio=portfolio.name,
                 filename=f"{_slug(portfolio.name)}-{day}.csv",
-                text=write_products_csv(rows),
-                count=len(rows),
+                text=text,
+                count=count,
             )
 
     def sole_workspace(self) -> str:

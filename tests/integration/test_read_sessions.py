@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from domain.commands.planning import AllocateRequest
 from domain.commands.portfolio import ProductFields, RankRequest
 from domain.models import Base
+from domain.ranking import Weights
 from domain.services import Services, build_services
 from domain.store import Store, make_engine
 from tests.conftest import ALICE, CAROL, Clock
@@ -81,3 +82,20 @@ def test_reads_run_while_another_connection_holds_the_write_lock(
     assert services.objectives.objectives(CAROL) == ()
     assert services.roadmap.roadmap(CAROL, "CHK").items == ()
     assert services.roadmap.rank(CAROL, "CHK", "rice").rows == ()
+    exported = services.transfer.export(CAROL, None)
+    assert exported.count == 2 and "Checkout" in exported.text and "Locked" not in exported.text
+
+
+def test_the_score_ranks_while_another_connection_holds_the_write_lock(
+    sqlite_services: tuple[Services, Path],
+) -> None:
+    services, path = sqlite_services
+    services.ranking.set_weights(ALICE, None, Weights(roi=D("0.5"), alignment=D("0.5")))
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.05)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        score = services.ranking.rank(CAROL, None, RankRequest("score", None, None))
+        assert [r.key for r in score.rows] == ["CHK", "PAY"]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
