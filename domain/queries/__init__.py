@@ -37,6 +37,7 @@ from domain.queries.products import (
     score_weights,
 )
 from domain.queries.ranked import (
+    INPUT_COLUMNS,
     Totals,
     categories,
     kept_totals,
@@ -46,6 +47,7 @@ from domain.queries.ranked import (
 from domain.queries.status import latest_notes, status_state
 
 __all__ = [
+    "INPUT_COLUMNS",
     "ItemProgress",
     "MetricReading",
     "OutcomeFacts",

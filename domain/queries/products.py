@@ -14,6 +14,7 @@ from domain.models import (
     RoadmapItem,
 )
 from domain.queries.objectives import objective_alignment
+from domain.queries.ranked import INPUT_COLUMNS
 from domain.ranking import RankInput, Weights
 from domain.store import Tenant
 from domain.vocabulary import OPEN_STATUSES
@@ -74,18 +75,7 @@ def product_facts(
     Without `cashflows` the JSON column is not read (NPV is then unavailable): ROI and
     risk rankings of 100,000 products spend most of their time decoding it otherwise.
     """
-    columns: list[Any] = [
-        Product.id,
-        Product.key,
-        Product.name,
-        Product.owner_id,
-        Product.category,
-        Product.stage,
-        Product.health,
-        Product.investment,
-        Product.expected_return,
-        Product.confidence,
-    ]
+    columns: list[Any] = [Product.id, *INPUT_COLUMNS]
     if cashflows:
         columns.append(Product.cashflows)
     rows: Sequence[Any] = tenant.execute(

@@ -36,6 +36,19 @@ class Totals:
 
 _KEY_COLUMNS = {"roi": Product.roi_key, "risk": Product.risk_key, "npv": Product.npv_key}
 
+# A product's columns in RankInput's order, up to its cash flows (which each reader decodes).
+INPUT_COLUMNS = (
+    Product.key,
+    Product.name,
+    Product.owner_id,
+    Product.category,
+    Product.stage,
+    Product.health,
+    Product.investment,
+    Product.expected_return,
+    Product.confidence,
+)
+
 
 def key_column(measure: str) -> Any:
     """The stored sort key of a keyed measure (roi, risk or npv)."""
@@ -144,19 +157,7 @@ def keyed_page(
         by_key = Product.key.collate("C")
     flows = measure == "npv"
     rows = tenant.execute(
-        select(
-            column,
-            Product.key,
-            Product.name,
-            Product.owner_id,
-            Product.category,
-            Product.stage,
-            Product.health,
-            Product.investment,
-            Product.expected_return,
-            Product.confidence,
-            *((Product.cashflows,) if flows else ()),
-        )
+        select(column, *INPUT_COLUMNS, *((Product.cashflows,) if flows else ()))
         .where(*_where(portfolio, categories))
         .order_by(column, by_key)
         .offset(skip)

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 
 from domain.models import Objective, Portfolio, PortfolioTotals, Product, ProductObjective
-from domain.queries.ranked import key_column
+from domain.queries.ranked import INPUT_COLUMNS, key_column
 from domain.ranking import Ranked, RankInput, Weights, measure_value
 from domain.ranking.keys import KEYED_MEASURES, NO_VALUE, cashflow_values, order_key
 from domain.ranking.score_page import Bounds, exact_score, merge_page, sure_window
@@ -228,15 +228,7 @@ def score_window(
         Product.npv_key,
         alignment,
         Product.id,
-        Product.key,
-        Product.name,
-        Product.owner_id,
-        Product.category,
-        Product.stage,
-        Product.health,
-        Product.investment,
-        Product.expected_return,
-        Product.confidence,
+        *INPUT_COLUMNS,
         *((Product.cashflows,) if cashflows else ()),
     ).join_from(picked, Product, Product.id == picked.c.id)
     found = tenant.execute(query).all()

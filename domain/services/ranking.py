@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from domain import finance, queries
@@ -15,7 +16,7 @@ from domain.models import (
     Portfolio,
 )
 from domain.queries import scored
-from domain.ranking import RankInput, Weights, measure_value, rank
+from domain.ranking import Ranked, RankInput, Weights, measure_value, rank
 from domain.ranking.keys import CLAMPED, KEYED_MEASURES, order_key
 from domain.services.access import (
     portfolio_for,
@@ -25,6 +26,7 @@ from domain.services.calibration import calibrate
 from domain.services.clock import Clock
 from domain.services.inputs import record
 from domain.store import Store, Tenant
+from domain.uncertainty.calibration import Adjusted
 from domain.views import (
     Actor,
     RankingView,
@@ -110,21 +112,7 @@ class RankingService:
                     range(request.start, request.start + len(page)), page, values, strict=True
                 )
             )
-        return RankingView(
-            portfolio=portfolio.name,
-            currency=portfolio.currency,
-            measure=measure,
-            rows=rows,
-            total=totals.count,
-            category=request.category,
-            top=request.top,
-            start=request.start,
-            unavailable=totals.unavailable,
-            total_investment=totals.investment,
-            total_return=totals.expected_return,
-            portfolio_roi=roi(totals.investment, totals.expected_return),
-            calibration=None,
-        )
+        return _view(portfolio, measure, request, rows, totals)
 
     def _rank_by_score(
         self, tenant: Tenant, portfolio: Portfolio, request: RankRequest
@@ -156,30 +144,8 @@ class RankingService:
             )
             if page is None:
                 return None
-            rows = tuple(
-                _row(
-                    r.position,
-                    r.item,
-                    r.value,
-                    tuple((p.measure, p.weight, p.contribution) for p in r.parts),
-                )
-                for r in page
-            )
-        return RankingView(
-            portfolio=portfolio.name,
-            currency=portfolio.currency,
-            measure="score",
-            rows=rows,
-            total=totals.count,
-            category=request.category,
-            top=request.top,
-            start=request.start,
-            unavailable=0,
-            total_investment=totals.investment,
-            total_return=totals.expected_return,
-            portfolio_roi=roi(totals.investment, totals.expected_return),
-            calibration=None,
-        )
+            rows = _ranked_rows(page)
+        return _view(portfolio, "score", request, rows, replace(totals, unavailable=0))
 
     def _rank_in_full(
         self, tenant: Tenant, portfolio: Portfolio, measure: str, request: RankRequest
@@ -227,32 +193,13 @@ class RankingService:
                 if measure_value(i, measure, discount_rate=portfolio.discount_rate) is None
             )
         )
-        total_inv = sum((i.investment for i in chosen), Decimal(0))
-        total_ret = sum((i.expected_return for i in chosen), Decimal(0))
-        rows = tuple(
-            _row(
-                r.position,
-                r.item,
-                r.value,
-                tuple((p.measure, p.weight, p.contribution) for p in r.parts),
-            )
-            for r in ranked
+        totals = queries.Totals(
+            len(chosen),
+            unavailable,
+            sum((i.investment for i in chosen), Decimal(0)),
+            sum((i.expected_return for i in chosen), Decimal(0)),
         )
-        return RankingView(
-            portfolio=portfolio.name,
-            currency=portfolio.currency,
-            measure=measure,
-            rows=rows,
-            total=len(chosen),
-            category=request.category,
-            top=request.top,
-            start=request.start,
-            unavailable=unavailable,
-            total_investment=total_inv,
-            total_return=total_ret,
-            portfolio_roi=roi(total_inv, total_ret),
-            calibration=adjusted,
-        )
+        return _view(portfolio, measure, request, _ranked_rows(ranked), totals, adjusted)
 
     def set_weights(self, actor: Actor, channel_id: str | None, weights: Weights) -> WeightsView:
         """Store the weighted score's weights on the channel's portfolio."""
@@ -286,6 +233,45 @@ class RankingService:
         if weights is None:
             return ()
         return tuple((name, value) for name, value in weights.items() if value)
+
+
+def _view(
+    portfolio: Portfolio,
+    measure: str,
+    request: RankRequest,
+    rows: tuple[RankRow, ...],
+    totals: queries.Totals,
+    calibration: tuple[Adjusted, ...] | None = None,
+) -> RankingView:
+    """The ranking as the handlers word it: its page, and the totals of what it ranks."""
+    return RankingView(
+        portfolio=portfolio.name,
+        currency=portfolio.currency,
+        measure=measure,
+        rows=rows,
+        total=totals.count,
+        category=request.category,
+        top=request.top,
+        start=request.start,
+        unavailable=totals.unavailable,
+        total_investment=totals.investment,
+        total_return=totals.expected_return,
+        portfolio_roi=roi(totals.investment, totals.expected_return),
+        calibration=calibration,
+    )
+
+
+def _ranked_rows(ranked: Iterable[Ranked]) -> tuple[RankRow, ...]:
+    """Ranked products as view rows, a score's parts as (measure, weight, contribution)."""
+    return tuple(
+        _row(
+            r.position,
+            r.item,
+            r.value,
+            tuple((p.measure, p.weight, p.contribution) for p in r.parts),
+        )
+        for r in ranked
+    )
 
 
 def _page_size(request: RankRequest, count: int) -> int | None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 
+from domain import queries
 from domain.csv_format import CsvErrors, ProductRow, read_products_csv, write_products_csv
 from domain.errors import InvalidInput, NotFound
 from domain.grammar import did_you_mean
@@ -118,19 +119,7 @@ class TransferService:
                 links[product_id].append(key)
             # Plain rows, written as they are read: no ORM object (nor row list) per product.
             found = tenant.execute(
-                select(
-                    Product.id,
-                    Product.key,
-                    Product.name,
-                    Product.owner_id,
-                    Product.category,
-                    Product.stage,
-                    Product.health,
-                    Product.investment,
-                    Product.expected_return,
-                    Product.confidence,
-                    Product.cashflows,
-                )
+                select(Product.id, *queries.INPUT_COLUMNS, Product.cashflows)
                 .where(Product.portfolio_id == portfolio.id, Product.archived_at.is_(None))
                 .order_by(Product.key)
                 .execution_options(yield_per=2_000)  # PostgreSQL streams them too
