@@ -28,6 +28,7 @@ from domain.views import Actor
 from tests.integration.test_npv_keys import in_thread
 from tests.integration.test_ranking_keys import both_ways
 from tests.integration.test_score_page import taken_in_sql
+from tests.support.portfolios import move_to_another_portfolio
 
 _teams = itertools.count()
 SLOW = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -128,13 +129,7 @@ class Aligned:
         elif kind == "archive":
             services.products.remove(boss, self.product(args[0]))
         elif kind == "move":
-            with self.store.transaction(self.team) as tenant:
-                product = tenant.first(select(Product).where(Product.key == self.product(args[0])))
-                assert product is not None
-                others = tenant.scalars(
-                    select(Portfolio.id).where(Portfolio.id != product.portfolio_id)
-                )
-                product.portfolio_id = others[0]
+            move_to_another_portfolio(self.store, self.team, self.product(args[0]))
         elif kind == "delete product":  # a Core DELETE: its links go by ON DELETE CASCADE
             key = self.product(args[0])
             with self.store.transaction(self.team) as tenant:

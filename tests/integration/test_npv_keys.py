@@ -35,7 +35,7 @@ from domain.services.access import portfolio_for
 from domain.store import Store
 from domain.views import Actor
 from tests.integration.test_ranking_keys import both_ways, keys_are_true
-from tests.support.portfolios import fill, portfolios
+from tests.support.portfolios import fill, move_to_another_portfolio, portfolios
 
 ROOT = Path(__file__).resolve().parents[2]
 _teams = itertools.count()
@@ -196,13 +196,7 @@ class Workspace:
         elif kind == "rate":
             services.portfolios.setup(self.boss, SetupRequest(args[0], None, None, args[1]))
         elif kind == "move":
-            with self.store.transaction(self.team) as tenant:
-                product = tenant.first(select(Product).where(Product.key == self.key(args[0])))
-                assert product is not None
-                others = tenant.scalars(
-                    select(Portfolio.id).where(Portfolio.id != product.portfolio_id)
-                )
-                product.portfolio_id = others[0]
+            move_to_another_portfolio(self.store, self.team, self.key(args[0]))
         elif kind == "archive":
             services.products.remove(self.boss, self.key(args[0]))
         elif kind == "restore":

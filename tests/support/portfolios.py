@@ -82,3 +82,12 @@ def fill(
         elif values:
             tenant.execute(insert(Product), values)
     return team
+
+
+def move_to_another_portfolio(store: Store, team: str, key: str) -> None:
+    """Move a product (by key) to another of the workspace's portfolios, through the ORM."""
+    with store.transaction(team) as tenant:
+        product = tenant.first(select(Product).where(Product.key == key))
+        assert product is not None
+        others = tenant.scalars(select(Portfolio.id).where(Portfolio.id != product.portfolio_id))
+        product.portfolio_id = others[0]
